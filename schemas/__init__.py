@@ -1,0 +1,36 @@
+"""Arrow schemas and record types: ``schemas.ARTICLES``, ``schemas.Reject``, ``schemas.read_dataset``."""
+
+from schemas.records import FeedEntry, FeedSpec, FetchedPage, Reject
+from schemas.tables import (
+    ARTICLES,
+    ENTITIES,
+    FEED_STATE,
+    PARTITION_FIELDS,
+    REJECTS,
+    SCHEMA_VERSION,
+    STORIES,
+    TABLES,
+    VERSIONS,
+    file_schema,
+    partition_schema,
+)
+from schemas.reading import read_dataset
+
+__all__ = [
+    "ARTICLES",
+    "ENTITIES",
+    "FEED_STATE",
+    "PARTITION_FIELDS",
+    "REJECTS",
+    "SCHEMA_VERSION",
+    "STORIES",
+    "TABLES",
+    "VERSIONS",
+    "FeedEntry",
+    "FeedSpec",
+    "FetchedPage",
+    "Reject",
+    "file_schema",
+    "partition_schema",
+    "read_dataset",
+]

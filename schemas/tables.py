@@ -1,0 +1,166 @@
+"""Arrow schemas of every table akhbar writes: the one source of truth for columns.
+
+    python -c "import schemas; print(schemas.ARTICLES)"
+
+Each field carries ``since`` metadata, the schema version that added it. A dataset
+written by an earlier version reads with the current schema (``schemas.read_dataset``):
+columns it lacks come back as nulls. Never remove or retype a column; add a new one
+with the next version number and note it in ``VERSIONS``.
+
+Partition columns (``date``, ``topic``) live in the directory names
+(``date=YYYY-MM-DD/topic=slug/``), as Hive, Spark, DuckDB and Polars expect, and are
+not repeated inside the files: ``file_schema()`` drops them.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 4
+
+VERSIONS = {
+    1: "walking skeleton: identity, provenance, title/lead/authors, dates, body, topic",
+    2: "Arabic cleaning: body_match, language_confidence, image_captions, removed_boilerplate",
+    3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
+    4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
+}
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+
+def _f(name: str, type_: pa.DataType, since: int, doc: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"since": str(since), "doc": doc})
+
+
+REMOVED_BOILERPLATE = pa.struct([("kind", pa.string()), ("text", pa.string())])
+DATE_MENTION = pa.struct(
+    [
+        ("text", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("value", pa.string()),
+        ("precision", pa.string()),
+    ]
+)
+ENTITY_MENTION = pa.struct(
+    [
+        ("text", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("type", pa.string()),
+        ("canonical", pa.string()),
+    ]
+)
+
+PARTITION_FIELDS = ("date", "topic")
+
+ARTICLES = pa.schema(
+    [
+        _f("article_id", pa.string(), 1, "blake2b-128 hex of canonical_url", nullable=False),
+        _f("url", pa.string(), 1, "URL as found in the feed"),
+        _f("canonical_url", pa.string(), 1, "normalised URL (tracking parameters dropped, rel=canonical preferred)"),
+        _f("source", pa.string(), 1, "outlet name from the feeds file"),
+        _f("feed_url", pa.string(), 1, "feed the entry came from"),
+        _f("title", pa.string(), 1, "page title, falling back to the feed's"),
+        _f("lead", pa.string(), 1, "subtitle / standfirst when the page has one"),
+        _f("authors", pa.list_(pa.string()), 1, "bylines"),
+        _f("published_at", UTC_TS, 1, "publication time in UTC (page metadata, else feed)"),
+        _f("fetched_at", UTC_TS, 1, "when the page was fetched"),
+        _f("language", pa.string(), 1, "ISO 639-1 code of the body"),
+        _f("body", pa.string(), 1, "clean article text, display form"),
+        _f("word_count", pa.int32(), 1, "words in body"),
+        _f("run_id", pa.string(), 1, "run that wrote the row"),
+        _f("body_match", pa.string(), 2, "match-key form of body: no diacritics, unified alef/ya/ta marbuta, ASCII digits"),
+        _f("language_confidence", pa.float32(), 2, "confidence of language, 0..1"),
+        _f("image_captions", pa.list_(pa.string()), 2, "captions moved out of the body"),
+        _f("removed_boilerplate", pa.list_(REMOVED_BOILERPLATE), 2, "what the cleaner removed, for audit"),
+        _f("dates_mentioned", pa.list_(DATE_MENTION), 3, "date expressions in body, resolved"),
+        _f("entities", pa.list_(ENTITY_MENTION), 3, "named entities in body with canonical form"),
+        _f("topic_confidence", pa.float32(), 3, "confidence of topic, 0..1"),
+        _f("topic_source", pa.string(), 3, "classifier | feed | url | default"),
+        _f("content_hash", pa.string(), 4, "blake2b-128 hex of body_match"),
+        _f("duplicate_of", pa.string(), 4, "article_id of the first exact copy seen"),
+        _f("near_duplicate_of", pa.string(), 4, "article_id of the most similar earlier near-copy"),
+        _f("similarity", pa.float32(), 4, "estimated Jaccard similarity to near_duplicate_of"),
+        _f("story_id", pa.string(), 4, "story the article belongs to"),
+        _f("minhash", pa.binary(), 4, "MinHash signature (little-endian uint32 array), read back by later runs"),
+        _f("date", pa.string(), 1, "partition: publication date YYYY-MM-DD (UTC), else fetch date"),
+        _f("topic", pa.string(), 1, "partition: slug from configs/topics.yaml"),
+    ],
+    metadata={"table": "articles", "schema_version": str(SCHEMA_VERSION)},
+)
+
+REJECTS = pa.schema(
+    [
+        _f("url", pa.string(), 1, "URL of the feed or page that failed"),
+        _f("source", pa.string(), 1, "outlet name from the feeds file"),
+        _f("stage", pa.string(), 1, "pipeline stage: config | fetch_feed | parse_feed | fetch_page | extract | write"),
+        _f("reason", pa.string(), 1, "stable reason code, e.g. http_404, timeout, too_short"),
+        _f("detail", pa.string(), 1, "human-readable detail"),
+        _f("seen_at", UTC_TS, 1, "when the failure happened"),
+        _f("run_id", pa.string(), 1, "run that saw it"),
+        _f("feed_url", pa.string(), 1, "feed the record came from"),
+        _f("date", pa.string(), 1, "partition: date of seen_at"),
+    ],
+    metadata={"table": "rejects", "schema_version": str(SCHEMA_VERSION)},
+)
+
+ENTITIES = pa.schema(
+    [
+        _f("article_id", pa.string(), 3, "article the mention is in", nullable=False),
+        _f("source", pa.string(), 3, "outlet"),
+        _f("canonical", pa.string(), 3, "canonical entity name"),
+        _f("type", pa.string(), 3, "PER | ORG | LOC | MISC"),
+        _f("text", pa.string(), 3, "surface form in the body"),
+        _f("start", pa.int32(), 3, "character offset in body"),
+        _f("end", pa.int32(), 3, "character offset in body"),
+        _f("run_id", pa.string(), 3, "run that wrote the row"),
+        _f("date", pa.string(), 3, "partition: the article's date"),
+        _f("topic", pa.string(), 3, "partition: the article's topic"),
+    ],
+    metadata={"table": "entities", "schema_version": str(SCHEMA_VERSION)},
+)
+
+STORIES = pa.schema(
+    [
+        _f("story_id", pa.string(), 4, "story id", nullable=False),
+        _f("first_seen", UTC_TS, 4, "earliest published_at"),
+        _f("last_seen", UTC_TS, 4, "latest published_at"),
+        _f("article_count", pa.int32(), 4, "articles in the story written by this run"),
+        _f("outlets", pa.list_(pa.string()), 4, "sources that covered it"),
+        _f("top_entities", pa.list_(pa.string()), 4, "most mentioned canonical entities"),
+        _f("representative_title", pa.string(), 4, "title of the earliest article"),
+        _f("article_ids", pa.list_(pa.string()), 4, "member articles"),
+        _f("run_id", pa.string(), 4, "run that wrote the row"),
+        _f("date", pa.string(), 4, "partition: date of first_seen"),
+    ],
+    metadata={"table": "stories", "schema_version": str(SCHEMA_VERSION)},
+)
+
+FEED_STATE = pa.schema(
+    [
+        _f("feed_url", pa.string(), 1, "feed URL", nullable=False),
+        _f("etag", pa.string(), 1, "ETag of the last 200 response"),
+        _f("last_modified", pa.string(), 1, "Last-Modified of the last 200 response"),
+        _f("last_status", pa.int32(), 1, "HTTP status of the last fetch"),
+        _f("last_checked_at", UTC_TS, 1, "time of the last fetch"),
+        _f("last_success_at", UTC_TS, 1, "time of the last 200 or 304"),
+    ],
+    metadata={"table": "feed_state", "schema_version": str(SCHEMA_VERSION)},
+)
+
+TABLES = {"articles": ARTICLES, "rejects": REJECTS, "entities": ENTITIES, "stories": STORIES}
+
+
+def file_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema of the Parquet files: the table's schema less its partition columns."""
+    keep = [f for f in schema if f.name not in PARTITION_FIELDS]
+    return pa.schema(keep, metadata=schema.metadata)
+
+
+def partition_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([f for f in schema if f.name in PARTITION_FIELDS])
+
+
+def fields_since(schema: pa.Schema, version: int) -> list[str]:
+    return [f.name for f in schema if int(f.metadata[b"since"]) == version]
