@@ -1,0 +1,60 @@
+"""The ``akhbar`` command: ingest, extract, demo.
+
+    akhbar --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from pipelines.options import IngestOptions
+
+
+def _ingest_help_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="akhbar ingest",
+        description="Fetch the feeds, extract and enrich the articles, write partitioned Parquet.",
+        epilog="Any Apache Beam pipeline option is accepted too, e.g. --runner FlinkRunner, "
+        "--direct_running_mode multi_processing --direct_num_workers 2. "
+        "Exit codes: 0 run completed (rejects included), 2 unusable arguments or config, 3 run failed.",
+    )
+    IngestOptions._add_argparse_args(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Beam's own INFO lines drown the stage counts; warnings still show.
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    commands = {"ingest": "run the batch pipeline", "extract": "extract articles from files on disk",
+                "demo": "run the pipeline on the bundled sample corpus"}
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
+        print("usage: akhbar {" + ",".join(commands) + "} [--help] ...\n")
+        for name, text in commands.items():
+            print(f"  {name:<8} {text}")
+        known = bool(argv) and argv[0] in ("-h", "--help")
+        if argv and not known:
+            print(f"\nakhbar: error: unknown command {argv[0]!r}", file=sys.stderr)
+        return 0 if known or not argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "ingest":
+        if "-h" in rest or "--help" in rest:
+            _ingest_help_parser().print_help()
+            return 0
+        from pipelines.ingest import run
+
+        return run(rest)
+    if command == "extract":
+        from pipelines.extract_cli import run as run_extract
+
+        return run_extract(rest)
+    from pipelines.demo import run as run_demo
+
+    return run_demo(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""One article from one page: extraction, Arabic cleaning and enrichment, without Beam.
+
+    python -c "from transforms.article import process_html; print(process_html(open('page.html').read(), 'https://example.org/a'))"
+
+This is the single code path for articles: the pipeline's DoFns (transforms/extract.py) and
+``akhbar extract`` both call ``article_from_html`` / ``article_from_text`` and then
+``enrich_article``. Each returns an article dict keyed by ``schemas.ARTICLES`` column names,
+or a ``schemas.Reject`` with a stable reason code. Keys starting with ``_`` carry hints between
+stages and are never written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import trafilatura
+
+from schemas import ARTICLES, FeedEntry, Reject
+from transforms.arabic import count_words, normalize_display, normalize_match
+from transforms.arabic_dates import find_dates, parse_datetime
+from transforms.boilerplate import strip_boilerplate
+from transforms.entities import EntityRecognizer
+from transforms.language import detect_language
+from transforms.topics import assign_topic
+from transforms.urls import article_id, canonicalize_url, is_article_url, is_http_url
+
+ARTICLE_COLUMNS = tuple(f.name for f in ARTICLES)
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    min_words: int = 40  # shorter bodies are teasers, galleries or navigation, not articles
+    max_html_chars: int = 4_000_000  # trafilatura's cost grows with the tree; real articles are < 1 MB
+    max_text_chars: int = 400_000  # a body longer than a book chapter is a dump, cut and flagged
+
+
+DEFAULT_SETTINGS = ExtractSettings()
+
+
+def empty_article() -> dict:
+    return dict.fromkeys(ARTICLE_COLUMNS)
+
+
+def _clean_title(title: str | None, sitename: str | None, feed_title: str | None) -> str | None:
+    if feed_title and title and normalize_match(feed_title) in normalize_match(title):
+        return normalize_display(feed_title)
+    if title and sitename:
+        parts = _TITLE_SEPARATORS.split(title)
+        site_key = normalize_match(sitename)
+        kept = [p for p in parts if normalize_match(p) != site_key]
+        if kept and len(kept) < len(parts):
+            title = " - ".join(kept)
+    title = title or feed_title
+    return normalize_display(title)[:1000] if title else None
+
+
+def _lead_from_description(description: str | None, title: str | None, body: str) -> str | None:
+    """A page's meta description is a lead only when it is not just the body's opening or the title."""
+    if not description:
+        return None
+    description = normalize_display(description)
+    key = normalize_match(description).rstrip(".… ")
+    if len(key) < 20 or len(description) > 600:
+        return None
+    if title and key == normalize_match(title):
+        return None
+    if key[:60] in normalize_match(body[:2000]):
+        return None
+    return description
+
+
+def _reject(url: str, entry: FeedEntry | None, reason: str, detail: str) -> Reject:
+    return Reject.make(url, entry.source if entry else None, "extract", reason, detail,
+                       entry.feed_url if entry else None)
+
+
+def _finish(
+    *,
+    text: str,
+    url: str,
+    canonical_url: str,
+    title: str | None,
+    description: str | None,
+    authors: list[str],
+    published_at: datetime | None,
+    fetched_at: datetime | None,
+    entry: FeedEntry | None,
+    run_id: str,
+    settings: ExtractSettings,
+) -> dict | Reject:
+    if len(text) > settings.max_text_chars:
+        text = text[: settings.max_text_chars]
+    cleaned = strip_boilerplate(text, title=title)
+    body = cleaned.body
+    if not body.strip():
+        return _reject(url, entry, "extraction_empty", "no article text left after cleaning")
+    words = count_words(body)
+    if words < settings.min_words:
+        return _reject(url, entry, "too_short", f"{words} words after cleaning (minimum {settings.min_words})")
+    language, confidence = detect_language(body)
+    fetched = fetched_at or datetime.now(UTC)
+    published = published_at.astimezone(UTC) if published_at else None
+    article = empty_article()
+    article.update(
+        article_id=article_id(canonical_url),
+        url=url,
+        canonical_url=canonical_url,
+        source=entry.source if entry else None,
+        feed_url=entry.feed_url if entry else None,
+        title=title,
+        lead=cleaned.lead or _lead_from_description(description, title, body),
+        authors=authors,
+        published_at=published,
+        fetched_at=fetched,
+        language=language,
+        language_confidence=confidence,
+        body=body,
+        body_match=normalize_match(body),
+        word_count=words,
+        image_captions=list(cleaned.image_captions),
+        removed_boilerplate=[dict(item) for item in cleaned.removed],
+        run_id=run_id,
+        date=(published or fetched).astimezone(UTC).strftime("%Y-%m-%d"),
+    )
+    article["_hints"] = {
+        "feed_topic": entry.feed_topic if entry else None,
+        "categories": list(entry.categories) if entry else [],
+        "trust_feed": entry.trust_categories if entry else False,
+    }
+    return article
+
+
+def _canonical(url: str, declared: str | None) -> str:
+    """Canonical URL of the page: its declared canonical when it is a plausible http(s) URL on the same site."""
+    canonical = canonicalize_url(url)
+    if declared and is_http_url(declared):
+        try:
+            candidate = canonicalize_url(declared)
+        except ValueError:
+            return canonical
+        host, cand_host = canonical.split("/")[2].split(":")[0], candidate.split("/")[2].split(":")[0]
+        # A canonical on another registrable domain is a syndication hint, not this page's identity.
+        if host.removeprefix("www.") == cand_host.removeprefix("www.") or host.endswith("." + cand_host.removeprefix("www.")):
+            return candidate
+    return canonical
+
+
+def article_from_html(
+    html: str,
+    url: str,
+    *,
+    entry: FeedEntry | None = None,
+    final_url: str | None = None,
+    fetched_at: datetime | None = None,
+    run_id: str = "",
+    settings: ExtractSettings = DEFAULT_SETTINGS,
+) -> dict | Reject:
+    """Extract and clean the article of a page; a Reject when the page holds no article."""
+    if not is_article_url(url):
+        return _reject(str(url)[:500], entry, "invalid_url", "url must be http(s) (or file: for pages on disk)")
+    if len(html) > settings.max_html_chars:
+        return _reject(url, entry, "too_large", f"{len(html)} characters of HTML (limit {settings.max_html_chars})")
+    if not html.strip():
+        return _reject(url, entry, "extraction_empty", "empty page")
+    document = trafilatura.bare_extraction(
+        html,
+        url=final_url or url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        deduplicate=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if document is None or not (document.text or "").strip():
+        return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
+    feed_title = entry.title if entry else None
+    title = _clean_title(document.title, document.sitename, feed_title)
+    authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
+    if not authors and entry:
+        authors = list(entry.authors)
+    published = entry.published_at if entry and entry.published_at else None
+    if published is None and document.date:
+        published = parse_datetime(document.date)
+    return _finish(
+        text=document.text,
+        url=url,
+        canonical_url=_canonical(final_url or url, document.url),
+        title=title,
+        description=document.description,
+        authors=authors,
+        published_at=published,
+        fetched_at=fetched_at,
+        entry=entry,
+        run_id=run_id,
+        settings=settings,
+    )
+
+
+def article_from_text(
+    text: str,
+    url: str,
+    *,
+    title: str | None = None,
+    published: str | datetime | None = None,
+    entry: FeedEntry | None = None,
+    run_id: str = "",
+    settings: ExtractSettings = DEFAULT_SETTINGS,
+) -> dict | Reject:
+    """Clean an already extracted text. Without a title, a first line that reads as a headline is taken as one."""
+    if not is_article_url(url):
+        return _reject(str(url)[:500], entry, "invalid_url", "url must be http(s) (or file: for pages on disk)")
+    if not (text or "").strip():
+        return _reject(url, entry, "extraction_empty", "empty text")
+    published_at = parse_datetime(published) if isinstance(published, str) else published
+    if title is None:
+        first_line = text.strip().split("\n", 1)[0].strip()
+        if 3 <= count_words(first_line) <= 25 and not first_line.endswith((".", "؟", "!", ":", "،")):
+            title = normalize_display(first_line)
+    return _finish(
+        text=text,
+        url=url,
+        canonical_url=canonicalize_url(url),
+        title=title,
+        description=None,
+        authors=list(entry.authors) if entry else [],
+        published_at=published_at,
+        fetched_at=None,
+        entry=entry,
+        run_id=run_id,
+        settings=settings,
+    )
+
+
+def enrich_article(article: dict) -> dict:
+    """Dates, entities and topic of a clean article (mutates and returns it)."""
+    body = article["body"]
+    published = article.get("published_at")
+    reference: date | datetime | None = published or article.get("fetched_at")
+    article["dates_mentioned"] = find_dates(body, reference)
+    article["entities"] = EntityRecognizer.default().recognize(body)
+    hints = article.get("_hints") or {}
+    topic, confidence, source = assign_topic(
+        title=article.get("title"),
+        text=body,
+        url=article.get("canonical_url"),
+        feed_topic=hints.get("feed_topic"),
+        categories=hints.get("categories") or (),
+        trust_feed=bool(hints.get("trust_feed")),
+    )
+    article["topic"], article["topic_confidence"], article["topic_source"] = topic, confidence, source
+    return article
+
+
+def process_html(html: str, url: str, **kwargs) -> dict | Reject:
+    """Extract, clean and enrich one page: what ``akhbar extract`` prints."""
+    result = article_from_html(html, url, **kwargs)
+    return result if isinstance(result, Reject) else enrich_article(result)
+
+
+def process_text(text: str, url: str, **kwargs) -> dict | Reject:
+    result = article_from_text(text, url, **kwargs)
+    return result if isinstance(result, Reject) else enrich_article(result)
+
+
+def public_row(article: dict) -> dict:
+    """The article as written: schema columns only, in schema order."""
+    return {name: article.get(name) for name in ARTICLE_COLUMNS}

@@ -1,0 +1,146 @@
+"""What a run remembers of earlier runs, read from the output itself (no database).
+
+    python -c "from transforms.state import read_feed_state; print(read_feed_state('data/demo'))"
+
+- Feed state (ETag, Last-Modified, last success) lives in ``OUTPUT/state/feeds.parquet``.
+  A run writes its rows to ``state/pending/RUN_ID.parquet``; only after the pipeline has
+  finished successfully does the launcher merge them in (``commit_feed_state``), replacing the
+  file atomically. A failed run thus never marks a feed as seen whose articles were not written.
+- Article ids, content hashes and MinHash signatures of recent partitions are read back by
+  ``ReadRecentArticles`` inside the pipeline, so they scale with the workers, not the launcher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import ARTICLES, FEED_STATE
+from transforms.metrics import counter
+
+_PARTITION_DATE = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/")
+
+
+def _state_path(output: str, *parts: str) -> str:
+    return FileSystems.join(output, "state", *parts)
+
+
+def read_feed_state(output: str) -> dict[str, dict]:
+    path = _state_path(output, "feeds.parquet")
+    if not FileSystems.exists(path):
+        return {}
+    with FileSystems.open(path) as fh:
+        table = pq.read_table(fh, schema=FEED_STATE)
+    return {row["feed_url"]: row for row in table.to_pylist()}
+
+
+def _write_table_atomically(table: pa.Table, path: str) -> None:
+    temp = path + ".inprogress"
+    with FileSystems.create(temp) as sink:
+        pq.write_table(table, sink, compression="zstd")
+    FileSystems.rename([temp], [path])
+
+
+class _WritePendingStateFn(beam.DoFn):
+    def __init__(self, output: str, run_id: str):
+        self._output = output
+        self._run_id = run_id
+
+    def process(self, rows: list[dict]) -> Iterator[str]:
+        path = _state_path(self._output, "pending", f"{self._run_id}.parquet")
+        _write_table_atomically(pa.Table.from_pylist(rows, schema=FEED_STATE), path)
+        yield path
+
+
+class WritePendingFeedState(beam.PTransform):
+    """Feed-state rows of this run → state/pending/RUN_ID.parquet (merged by the launcher on success)."""
+
+    def __init__(self, output: str, run_id: str):
+        super().__init__()
+        self._output = output
+        self._run_id = run_id
+
+    def expand(self, rows):
+        return (
+            rows
+            | "CollectState" >> beam.combiners.ToList()
+            | "WritePendingState" >> beam.ParDo(_WritePendingStateFn(self._output, self._run_id))
+        )
+
+
+def commit_feed_state(output: str, run_id: str) -> int:
+    """Merge this run's pending feed state into state/feeds.parquet; returns the number of feeds known."""
+    pending = _state_path(output, "pending", f"{run_id}.parquet")
+    if not FileSystems.exists(pending):
+        return len(read_feed_state(output))
+    merged = read_feed_state(output)
+    with FileSystems.open(pending) as fh:
+        for row in pq.read_table(fh, schema=FEED_STATE).to_pylist():
+            merged[row["feed_url"]] = row
+    rows = sorted(merged.values(), key=lambda r: r["feed_url"])
+    _write_table_atomically(pa.Table.from_pylist(rows, schema=FEED_STATE), _state_path(output, "feeds.parquet"))
+    FileSystems.delete([pending])
+    return len(rows)
+
+
+def recent_article_files(output: str, lookback_days: int, today: dt.date | None = None) -> list[str]:
+    """Article files whose partition date lies within the look-back (0 = all of them)."""
+    pattern = FileSystems.join(output, "articles", "date=*", "topic=*", "part-*.parquet")
+    try:
+        matched = FileSystems.match([pattern])[0].metadata_list
+    except Exception:  # no such directory yet: nothing written before
+        return []
+    cutoff = None
+    if lookback_days > 0:
+        cutoff = ((today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=lookback_days)).isoformat()
+    paths = []
+    for meta in matched:
+        found = _PARTITION_DATE.search(meta.path.replace("\\", "/"))
+        if found and (cutoff is None or found.group(1) >= cutoff):
+            paths.append(meta.path)
+    return sorted(paths)
+
+
+class _ReadColumnsFn(beam.DoFn):
+    def __init__(self, columns: tuple[str, ...]):
+        self._columns = columns
+
+    def process(self, path: str) -> Iterator[dict]:
+        with FileSystems.open(path) as fh:
+            parquet = pq.ParquetFile(fh)
+            present = [c for c in self._columns if c in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(columns=present, batch_size=4096):
+                for row in batch.to_pylist():
+                    # Files of older schema versions lack some columns: they read as None.
+                    yield {c: row.get(c) for c in self._columns}
+        counter("recent_files_read").inc()
+
+
+class ReadRecentArticles(beam.PTransform):
+    """PBegin → PCollection[dict] of chosen article columns from partitions within the look-back.
+
+    The file list is taken when the pipeline is built, so a run never reads the files it writes.
+    """
+
+    def __init__(self, output: str, lookback_days: int, columns: tuple[str, ...]):
+        super().__init__()
+        unknown = set(columns) - set(ARTICLES.names)
+        if unknown:
+            raise ValueError(f"not article columns: {sorted(unknown)}")
+        self._files = recent_article_files(output, lookback_days)
+        self._columns = columns
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "ListRecentFiles" >> beam.Create(self._files or [None])
+            | "DropNoFile" >> beam.Filter(lambda path: path is not None)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadColumns" >> beam.ParDo(_ReadColumnsFn(self._columns))
+        )
