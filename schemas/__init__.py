@@ -11,6 +11,7 @@ from schemas.tables import (
     STORIES,
     TABLES,
     VERSIONS,
+    fields_since,
     file_schema,
     partition_schema,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "FeedSpec",
     "FetchedPage",
     "Reject",
+    "fields_since",
     "file_schema",
     "partition_schema",
     "read_dataset",

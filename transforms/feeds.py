@@ -32,12 +32,13 @@ class ParsedFeed:
 
 
 def _published(entry: feedparser.FeedParserDict) -> datetime | None:
+    # dict.get, not entry.get: FeedParserDict maps missing keys to look-alikes with a warning.
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key)
         if parsed:
             return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     for key in ("published", "updated", "created", "dc_date"):
-        raw = entry.get(key)
+        raw = dict.get(entry, key)
         if isinstance(raw, str) and raw.strip():
             value = parse_datetime(raw)
             if value is not None:
@@ -67,8 +68,10 @@ def parse_feed(body: bytes, feed: FeedSpec, content_type: str | None = None) -> 
             result.rejects.append(Reject.make(feed.url, feed.name, STAGE, "feed_unparseable", detail, feed.url))
             return result
         result.rejects.append(Reject.make(feed.url, feed.name, STAGE, "feed_malformed", detail, feed.url))
-    elif not raw_entries and not parsed.get("feed"):
-        result.rejects.append(Reject.make(feed.url, feed.name, STAGE, "feed_unparseable", "no feed or entries found", feed.url))
+    elif not raw_entries and not parsed.get("version"):
+        result.rejects.append(
+            Reject.make(feed.url, feed.name, STAGE, "feed_unparseable", "not an RSS or Atom document", feed.url)
+        )
         return result
     if len(raw_entries) > MAX_ENTRIES:
         result.rejects.append(
