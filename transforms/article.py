@@ -72,6 +72,23 @@ def _lead_from_description(description: str | None, title: str | None, body: str
     return description
 
 
+_SENTENCE_END = (".", "؟", "?", "!", ":", '"', "»", "”", ")")
+
+
+def prose_word_count(body: str) -> int:
+    """Words in lines that read as sentences: a page of menus and link labels has almost none.
+
+    A line counts when it is long enough to be a sentence or ends like one; what extractors keep
+    of navigation pages and link lists is short label lines with no sentence punctuation.
+    """
+    total = 0
+    for line in body.split("\n"):
+        words = count_words(line)
+        if words >= 8 or (words >= 3 and line.rstrip().endswith(_SENTENCE_END)):
+            total += words
+    return total
+
+
 def _reject(url: str, entry: FeedEntry | None, reason: str, detail: str) -> Reject:
     return Reject.make(url, entry.source if entry else None, "extract", reason, detail,
                        entry.feed_url if entry else None)
@@ -98,8 +115,12 @@ def _finish(
     if not body.strip():
         return _reject(url, entry, "extraction_empty", "no article text left after cleaning")
     words = count_words(body)
-    if words < settings.min_words:
-        return _reject(url, entry, "too_short", f"{words} words after cleaning (minimum {settings.min_words})")
+    prose = prose_word_count(body)
+    if prose < settings.min_words:
+        return _reject(
+            url, entry, "too_short",
+            f"{prose} words of prose ({words} in all) after cleaning, minimum {settings.min_words}",
+        )
     language, confidence = detect_language(body)
     fetched = fetched_at or datetime.now(UTC)
     published = published_at.astimezone(UTC) if published_at else None
