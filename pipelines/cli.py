@@ -9,10 +9,15 @@ import argparse
 import logging
 import sys
 
-from pipelines.options import IngestOptions
+
+def _quiet_beam_import_noise(record: logging.LogRecord) -> bool:
+    # Beam's GCP module warns on import when the optional BigQuery client is absent; we use neither.
+    return "apitools not found" not in record.getMessage()
 
 
 def _ingest_help_parser() -> argparse.ArgumentParser:
+    from pipelines.options import IngestOptions
+
     parser = argparse.ArgumentParser(
         prog="akhbar ingest",
         description="Fetch the feeds, extract and enrich the articles, write partitioned Parquet.",
@@ -27,6 +32,7 @@ def _ingest_help_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addFilter(_quiet_beam_import_noise)
     # Beam's own INFO lines drown the stage counts; warnings still show.
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     commands = {"ingest": "run the batch pipeline", "extract": "extract articles from files on disk",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -154,17 +155,19 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def run_config(config: IngestConfig, options: PipelineOptions) -> int:
-    from pipelines.report import log_stage_counts
+    from pipelines.report import log_stage_counts, write_run_report
 
     log.info("run %s: %d feeds → %s", config.run_id, len(config.feeds), config.output)
+    started_at = datetime.now(UTC)
     try:
         with beam.Pipeline(options=options) as p:
             build_pipeline(p, config)
         result = p.result
     except Exception as exc:
-        print(f"akhbar ingest: run {config.run_id} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-              file=sys.stderr)
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"akhbar ingest: run {config.run_id} failed: {type(exc).__name__}: {message}", file=sys.stderr)
         return EXIT_FAILED
     commit_feed_state(config.output, config.run_id)
     log_stage_counts(result, config.run_id)
+    write_run_report(config.output, config.run_id, result, started_at, datetime.now(UTC))
     return EXIT_OK

@@ -42,3 +42,24 @@ def log_stage_counts(result, run_id: str) -> dict[str, int]:
         d = distributions[name]
         log.info("run %s: %s: n=%d mean=%.1f max=%d", run_id, name, d["count"], d["sum"] / d["count"], d["max"])
     return counters
+
+
+def write_run_report(output: str, run_id: str, result, started_at, finished_at) -> str | None:
+    """Write OUTPUT/reports/RUN_ID.json (metrics and timings of the run); returns its path."""
+    import json
+
+    from apache_beam.io.filesystems import FileSystems
+
+    counters, distributions = metric_values(result)
+    path = FileSystems.join(output, "reports", f"{run_id}.json")
+    payload = {
+        "run_id": run_id,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "counters": counters,
+        "distributions": distributions,
+    }
+    with FileSystems.create(path + ".inprogress") as sink:
+        sink.write(json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
+    FileSystems.rename([path + ".inprogress"], [path])
+    return path
