@@ -32,7 +32,9 @@ log = logging.getLogger("akhbar")
 
 EXIT_OK, EXIT_CONFIG, EXIT_FAILED = 0, 2, 3
 # Columns read back from recent partitions: ids for DropSeen, signatures and stories for dedup.
-PRIOR_COLUMNS = ("article_id", "content_hash", "minhash", "story_id", "published_at", "source", "title")
+PRIOR_COLUMNS = (
+    "article_id", "content_hash", "minhash", "story_id", "published_at", "source", "title", "entities", "dates_mentioned",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,225 @@
+"""Beam composite for exact duplicates, near-duplicates and stories: wraps transforms/dedup.py.
+
+    python -c "import apache_beam as beam; from transforms.dedup_stage import DeduplicateArticles; print(DeduplicateArticles())"
+
+``DeduplicateArticles(prior=rows)`` takes a PCollection of article dicts (``schemas.ARTICLES``
+columns; ``body_match`` filled) and returns ``{"articles": ..., "stories": ...}``: the articles
+with ``content_hash``, ``duplicate_of``, ``near_duplicate_of``, ``similarity``, ``story_id`` and
+``minhash`` filled, and ``stories`` rows (``schemas.STORIES`` columns less run_id/date, which the
+writer adds). ``prior`` is an optional PCollection of rows read back from earlier runs' output
+(article_id, content_hash, minhash, story_id, published_at, source, title; entities and
+dates_mentioned if read too): they join the same buckets as this run's articles, so matching
+works across runs with no state kept between runs. Prior rows are never re-emitted or changed.
+
+Shape (every step labelled; cost linear in the number of articles):
+  Fingerprint ─► GroupByContentHash ─► ExactMatches                     (first copy wins)
+             ├─► NearBands ─► GroupByNearBand ─► NearMatches ─► BestNearMatch
+             └─► StoryBands ─► GroupByStoryBand ─► StoryMatches ─► BestStoryMatch
+  JoinMatches (CoGroupByKey by article_id) ─► ChooseParent
+  Edges ─► CollectEdges (one global list of child→parent edges, at most one per article:
+           a single-worker step that is fine at batch scale: 30k edges are ~2 MB)
+        ─► ResolveStories ─► AttachStoryIds (CoGroupByKey) ─► articles
+  KeyByStory ─► GroupByStory ─► StoryRows ─► stories
+Counters in namespace "akhbar": dedup_articles, dedup_exact_duplicates, dedup_near_duplicates,
+dedup_story_matches, dedup_stories. A streaming version would replace CollectEdges with
+per-key state; see transforms/dedup.py for the method and its thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import apache_beam as beam
+
+from transforms import dedup
+from transforms.metrics import counter
+
+
+def _config(name: str) -> dedup.DedupConfig:
+    return dedup.load_config(name)
+
+
+class _PrepareFn(beam.DoFn):
+    """(article_id, article-with-fingerprint) for this run, or only the bucket view for prior rows."""
+
+    def __init__(self, config_name: str, is_prior: bool):
+        self._config_name = config_name
+        self._is_prior = is_prior
+        self._articles = counter("dedup_articles")
+
+    def setup(self) -> None:
+        self._cfg = _config(self._config_name)
+
+    def process(self, article: dict[str, Any]):
+        fingerprinted, member = dedup.prepare(article, self._is_prior, self._cfg)
+        digest = fingerprinted.get("content_hash")
+        if not self._is_prior:
+            self._articles.inc()
+            yield beam.pvalue.TaggedOutput("articles", (member.article_id, fingerprinted))
+        if digest and digest != dedup.EMPTY_CONTENT_HASH:
+            yield beam.pvalue.TaggedOutput(
+                "by_hash", (digest, member._replace(minhash=None, terms=frozenset()))
+            )
+        if member.minhash:
+            slim = member._replace(terms=frozenset())
+            for key in dedup.lsh_band_keys(member.minhash, self._cfg.near):
+                yield beam.pvalue.TaggedOutput("near", (key, slim))
+        story_keys = dedup.story_band_keys(member.terms, self._cfg.stories)
+        if story_keys:
+            slim = member._replace(minhash=None)
+            for key in story_keys:
+                yield beam.pvalue.TaggedOutput("story", (key, slim))
+
+
+def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
+    _, members = item
+    yield from dedup.exact_duplicate_matches(members)
+
+
+def _near_matches(item: tuple[str, Iterable[dedup.Member]], config_name: str):
+    _, members = item
+    members = list(members)
+    if len(members) > 1:
+        yield from dedup.near_duplicate_matches(members, _config(config_name).near)
+
+
+def _story_matches(item: tuple[str, Iterable[dedup.Member]], config_name: str):
+    _, members = item
+    members = list(members)
+    if len(members) > 1:
+        yield from dedup.story_matches(members, _config(config_name).stories)
+
+
+def _best(matches: Iterable[dedup.Match | None]) -> dedup.Match | None:
+    # Associative and commutative, so Beam may combine partial results in any order.
+    best = None
+    for match in matches:
+        best = dedup.better_match(best, match)
+    return best
+
+
+def _only(values: Iterable[Any]) -> Any:
+    values = list(values)
+    return values[0] if values else None
+
+
+class _ChooseParentFn(beam.DoFn):
+    def __init__(self):
+        self._exact = counter("dedup_exact_duplicates")
+        self._near = counter("dedup_near_duplicates")
+        self._story = counter("dedup_story_matches")
+
+    def process(self, item: tuple[str, dict[str, list]]):
+        article_id, joined = item
+        for article in joined["article"]:
+            exact = _only(joined["exact"])
+            near = _only(joined["near"])
+            story = _only(joined["story"])
+            parent = dedup.choose_parent(exact, near, story)
+            if parent is not None:
+                {"exact": self._exact, "near": self._near, "story": self._story}[parent.kind].inc()
+                yield beam.pvalue.TaggedOutput("edges", (article_id, parent))
+            # story_id is settled once every edge is known (ResolveStories).
+            yield (article_id, dedup.apply_matches(article, exact, near, story_id=""))
+
+
+def _resolve(edges: list[tuple[str, dedup.Parent]]):
+    yield from dedup.resolve_story_ids(dict(edges)).items()
+
+
+def _attach_story_id(item: tuple[str, dict[str, list]]):
+    article_id, joined = item
+    story_id = _only(joined["story_id"]) or dedup.story_id_for(article_id)
+    for article in joined["article"]:
+        article["story_id"] = story_id
+        yield article
+
+
+def _story_member(article: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # Only what a stories row needs travels through the shuffle, not the body.
+    keep = ("article_id", "published_at", "source", "title", "entities")
+    return article["story_id"], {k: article.get(k) for k in keep}
+
+
+class _StoryRowFn(beam.DoFn):
+    def __init__(self, config_name: str):
+        self._config_name = config_name
+        self._stories = counter("dedup_stories")
+
+    def process(self, item: tuple[str, Iterable[dict[str, Any]]]):
+        story_id, members = item
+        self._stories.inc()
+        yield dedup.story_row(story_id, members, _config(self._config_name).stories.top_entities)
+
+
+class DeduplicateArticles(beam.PTransform):
+    """Fill the dedup columns of every article and emit one stories row per story (see module doc)."""
+
+    def __init__(
+        self, prior: beam.PCollection | None = None, config_name: str = "dedup.yaml", label: str | None = None
+    ):
+        super().__init__(label)
+        self._prior = prior
+        self._config_name = config_name
+
+    def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
+        _config(self._config_name)  # fail at construction time on a bad config, not on a worker
+        current = articles | "Fingerprint" >> beam.ParDo(_PrepareFn(self._config_name, False)).with_outputs(
+            "articles", "by_hash", "near", "story"
+        )
+        streams = {"by_hash": [current.by_hash], "near": [current.near], "story": [current.story]}
+        if self._prior is not None:
+            prior = self._prior | "FingerprintPrior" >> beam.ParDo(
+                _PrepareFn(self._config_name, True)
+            ).with_outputs("articles", "by_hash", "near", "story")
+            for tag in streams:
+                streams[tag].append(prior[tag])
+
+        def merged(tag: str) -> beam.PCollection:
+            pcolls = streams[tag]
+            return (
+                pcolls[0]
+                if len(pcolls) == 1
+                else tuple(pcolls) | f"Merge{tag.title().replace('_', '')}" >> beam.Flatten()
+            )
+
+        exact = (
+            merged("by_hash")
+            | "GroupByContentHash" >> beam.GroupByKey()
+            | "ExactMatches" >> beam.FlatMap(_exact_matches)
+        )
+        near = (
+            merged("near")
+            | "GroupByNearBand" >> beam.GroupByKey()
+            | "NearMatches" >> beam.FlatMap(_near_matches, self._config_name)
+            | "BestNearMatch" >> beam.CombinePerKey(_best)
+        )
+        story = (
+            merged("story")
+            | "GroupByStoryBand" >> beam.GroupByKey()
+            | "StoryMatches" >> beam.FlatMap(_story_matches, self._config_name)
+            | "BestStoryMatch" >> beam.CombinePerKey(_best)
+        )
+        chosen = (
+            {"article": current.articles, "exact": exact, "near": near, "story": story}
+            | "JoinMatches" >> beam.CoGroupByKey()
+            | "ChooseParent" >> beam.ParDo(_ChooseParentFn()).with_outputs("edges", main="articles")
+        )
+        story_ids = (
+            chosen.edges
+            | "CollectEdges" >> beam.combiners.ToList()
+            | "ResolveStories" >> beam.FlatMap(_resolve)
+        )
+        deduplicated = (
+            {"article": chosen.articles, "story_id": story_ids}
+            | "AttachStoryIds" >> beam.CoGroupByKey()
+            | "SetStoryId" >> beam.FlatMap(_attach_story_id)
+        )
+        stories = (
+            deduplicated
+            | "KeyByStory" >> beam.Map(_story_member)
+            | "GroupByStory" >> beam.GroupByKey()
+            | "StoryRows" >> beam.ParDo(_StoryRowFn(self._config_name))
+        )
+        return {"articles": deduplicated, "stories": stories}
