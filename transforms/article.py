@@ -193,6 +193,9 @@ def article_from_html(
         include_comments=False,
         include_tables=True,
         include_images=False,
+        # Link markup tells the cleaner exactly where a glued «اقرأ أيضاً» headline ends; it
+        # unwraps every link afterwards, so no markup reaches the body.
+        include_links=True,
         deduplicate=False,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
