@@ -1,4 +1,4 @@
-"""The ``akhbar`` command: ingest, extract, demo.
+"""The ``akhbar`` command: ingest, stream, extract, demo, report.
 
     akhbar --help
 """
@@ -29,6 +29,23 @@ def _ingest_help_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stream_help_parser() -> argparse.ArgumentParser:
+    from pipelines.options import IngestOptions
+    from pipelines.stream import StreamOptions
+
+    parser = argparse.ArgumentParser(
+        prog="akhbar stream",
+        description="Poll the feeds every --poll-interval seconds (an unbounded Beam pipeline) and write "
+        "the same tables in fixed windows.",
+        epilog="Any Apache Beam pipeline option is accepted too, e.g. --runner FlinkRunner --flink_master HOST:8081, "
+        "or --runner DataflowRunner ... (streaming is switched on). Exit codes: 0 stopped after --max-polls, "
+        "2 unusable arguments or config, 3 run failed or interrupted.",
+    )
+    StreamOptions._add_argparse_args(parser)
+    IngestOptions._add_argparse_args(parser)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     # Beam's own INFO lines drown the stage counts; warnings still show.
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     commands = {"ingest": "run the batch pipeline", "extract": "extract articles from files on disk",
-                "demo": "run the pipeline on the bundled sample corpus"}
+                "demo": "run the pipeline on the bundled sample corpus",
+                "stream": "poll the feeds continuously (unbounded pipeline, fixed windows)",
+                "report": "regenerate the HTML/JSON report of a past run"}
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print("usage: akhbar {" + ",".join(commands) + "} [--help] ...\n")
         for name, text in commands.items():
@@ -53,6 +72,17 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines.ingest import run
 
         return run(rest)
+    if command == "stream":
+        if "-h" in rest or "--help" in rest:
+            _stream_help_parser().print_help()
+            return 0
+        from pipelines.stream import run as run_stream
+
+        return run_stream(rest)
+    if command == "report":
+        from pipelines.report import run_report_cli
+
+        return run_report_cli(rest)
     if command == "extract":
         from pipelines.extract_cli import run as run_extract
 

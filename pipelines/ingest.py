@@ -9,6 +9,7 @@ once the pipeline has finished successfully.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -60,9 +61,15 @@ def config_from_options(options: PipelineOptions) -> IngestConfig:
     for name in ("per_host_concurrency", "max_bytes", "shards_per_partition"):
         if getattr(opts, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("per_host_delay", "connect_timeout", "read_timeout", "max_retries", "lookback_days", "min_words"):
+    for name in ("per_host_delay", "connect_timeout", "read_timeout", "total_timeout", "max_retries", "lookback_days",
+                 "min_words"):
         if getattr(opts, name) < 0:
             raise ConfigError(f"--{name.replace('_', '-')} must not be negative")
+    for network in opts.allow_private_networks or ():
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise ConfigError(f"--allow-private-network: not a network: {network[:60]!r}") from None
     return IngestConfig(
         feeds=load_feeds(opts.feeds),
         output=opts.output.rstrip("/"),
@@ -70,9 +77,11 @@ def config_from_options(options: PipelineOptions) -> IngestConfig:
         fetch=FetchSettings(
             connect_timeout=opts.connect_timeout,
             read_timeout=opts.read_timeout,
+            total_timeout=opts.total_timeout,
             max_retries=opts.max_retries,
             max_bytes=opts.max_bytes,
             allow_private_hosts=opts.allow_private_hosts,
+            allowed_private_networks=tuple(opts.allow_private_networks or ()),
             respect_robots=not opts.ignore_robots,
             per_host_delay=opts.per_host_delay,
             per_host_concurrency=opts.per_host_concurrency,
@@ -157,12 +166,12 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def run_config(config: IngestConfig, options: PipelineOptions) -> int:
-    from pipelines.report import log_stage_counts, write_run_report
+    from pipelines.report import log_stage_counts, progress_line, write_run_report
 
     log.info("run %s: %d feeds → %s", config.run_id, len(config.feeds), config.output)
     started_at = datetime.now(UTC)
     try:
-        with beam.Pipeline(options=options) as p:
+        with progress_line(len(config.feeds)), beam.Pipeline(options=options) as p:
             build_pipeline(p, config)
         result = p.result
     except Exception as exc:

@@ -34,12 +34,17 @@ class IngestOptions(PipelineOptions):
                            help="seconds to connect (default: 5)")
         group.add_argument("--read-timeout", dest="read_timeout", type=float, default=15.0,
                            help="seconds between two bytes of a response (default: 15)")
+        group.add_argument("--total-timeout", dest="total_timeout", type=float, default=30.0,
+                           help="wall-clock seconds for one request attempt, redirects included: stops slow-drip bodies (default: 30)")
         group.add_argument("--max-retries", dest="max_retries", type=int, default=3,
                            help="retries on 429, 5xx and connection errors (default: 3)")
         group.add_argument("--max-bytes", dest="max_bytes", type=int, default=10_000_000,
                            help="largest response body accepted, after decompression (default: 10000000)")
         group.add_argument("--allow-private-hosts", dest="allow_private_hosts", action="store_true", default=False,
                            help="allow loopback/private addresses (tests and the demo serve from 127.0.0.1)")
+        group.add_argument("--allow-private-network", dest="allow_private_networks", action="append", default=[],
+                           metavar="CIDR",
+                           help="allow this one private network (repeatable), e.g. 127.0.0.1/32 for a local test server; every other private address stays refused")
         group.add_argument("--ignore-robots", dest="ignore_robots", action="store_true", default=False,
                            help="do not fetch or obey robots.txt (only for sites you own)")
         group.add_argument("--min-words", dest="min_words", type=int, default=40,

@@ -1,22 +1,100 @@
-"""What a run did, from its Beam metrics: counts per stage for the log and the run report.
+"""What a run did: counts per stage for the log, the run report (JSON + HTML), the progress line.
 
-    akhbar ingest --feeds configs/feeds.yaml --output data/live   # logs the counts at the end
+    akhbar report data/demo [--run-id RUN_ID]     # regenerate OUTPUT/reports/RUN_ID.{json,html}
+
+Every successful ``akhbar ingest`` (and every bounded ``akhbar stream``) calls
+``write_run_report``: it writes ``OUTPUT/reports/RUN_ID.json`` with the run's Beam metrics
+and the figures read back from the tables (rows with this ``run_id``), and
+``OUTPUT/reports/RUN_ID.html``, a self-contained page (inline CSS and SVG, no script, no
+network) rendered by ``pipelines.report_html``. ``akhbar report`` rebuilds both for any past
+run from the JSON's metrics and the tables as they are now.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import json
 import logging
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, TextIO
 
 from apache_beam.metrics.metric import MetricsFilter
 
-from transforms.metrics import NAMESPACE
+from transforms.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
 
 log = logging.getLogger("akhbar")
+
+REPORT_VERSION = 1
+# Stages timed with observe_ms, in pipeline order, with the words the report shows.
+TIMED_STAGES = (
+    ("fetch_feed_ms", "fetch feeds"),
+    ("fetch_page_ms", "fetch pages"),
+    ("extract_ms", "extract"),
+    ("enrich_ms", "enrich"),
+)
+# The flow of elements through the stages, from the shared counters (in → out per stage).
+FLOW = (
+    ("feeds_fetched", "feeds fetched"),
+    ("feeds_not_modified", "feeds not modified (304)"),
+    ("entries_discovered", "feed entries"),
+    ("duplicates_skipped", "entries/articles skipped as seen"),
+    ("pages_fetched", "pages fetched"),
+    ("articles_extracted", "articles extracted"),
+    ("dedup_articles", "articles deduplicated"),
+    ("articles.rows_written", "article rows written"),
+    ("entities.rows_written", "entity rows written"),
+    ("stories.rows_written", "story rows written"),
+    ("rejects.rows_written", "reject rows written"),
+)
+TOP_N = 15
+METRICS_THREAD_STACK = 512 * 1024 * 1024  # virtual memory, touched only as deep as the chain goes
+METRICS_RECURSION_LIMIT = 200_000
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _query_metrics(result) -> dict:
+    """``result.metrics().query(...)`` for the akhbar namespace, with room for Beam's per-bundle chain.
+
+    The FnApiRunner (the DirectRunner's engine) merges each bundle's metrics into a lazy chain
+    of generators, one level per bundle (apache_beam 2.77, fn_runner.py). A streaming run on it
+    has thousands of bundles (every wait of PeriodicImpulse is one), and the first read of the
+    metrics then overflows the default recursion limit. So read them once in a thread with a
+    large stack and a raised limit; other runners return at the first level and pay nothing.
+    """
+    box: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            box["value"] = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        threading.stack_size(METRICS_THREAD_STACK)
+        sys.setrecursionlimit(max(old_limit, METRICS_RECURSION_LIMIT))
+        reader = threading.Thread(target=read, name="akhbar-metrics")
+        reader.start()
+        reader.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def metric_values(result) -> tuple[dict[str, int], dict[str, dict]]:
     """(counters, distributions) of the akhbar namespace, summed over steps."""
-    queried = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+    queried = _query_metrics(result)
     counters: dict[str, int] = {}
     for item in queried["counters"]:
         value = item.committed if item.committed is not None else item.attempted
@@ -34,32 +112,346 @@ def metric_values(result) -> tuple[dict[str, int], dict[str, dict]]:
     return counters, distributions
 
 
+def latency_summary(counters: dict[str, int], distributions: dict[str, dict]) -> dict[str, dict]:
+    """Per timed stage: n, mean, p50/p90/p99 (from the histogram buckets) and max, in ms."""
+    summary = {}
+    for name, dist in distributions.items():
+        if not name.endswith("_ms") or not dist.get("count"):
+            continue
+        buckets = histogram(counters, name)
+        lowest, highest = float(dist["min"]), float(dist["max"])
+        row = {"count": dist["count"], "total_ms": dist["sum"], "mean": dist["sum"] / dist["count"],
+               "min": dist["min"], "max": dist["max"]}
+        for label, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+            value = percentile_ms(buckets, q, lowest, highest) if buckets else None
+            row[label] = round(value, 1) if value is not None else None
+        summary[name] = row
+    return summary
+
+
 def log_stage_counts(result, run_id: str) -> dict[str, int]:
     counters, distributions = metric_values(result)
     for name in sorted(counters):
-        log.info("run %s: %s = %d", run_id, name, counters[name])
-    for name in sorted(distributions):
-        d = distributions[name]
-        log.info("run %s: %s: n=%d mean=%.1f max=%d", run_id, name, d["count"], d["sum"] / d["count"], d["max"])
+        if not name.startswith(LATENCY_PREFIX):  # histogram buckets: summarised below
+            log.info("run %s: %s = %d", run_id, name, counters[name])
+    for name, row in sorted(latency_summary(counters, distributions).items()):
+        log.info("run %s: %s: n=%d mean=%.1f p50=%s p90=%s p99=%s max=%d", run_id, name, row["count"],
+                 row["mean"], row["p50"], row["p90"], row["p99"], row["max"])
     return counters
 
 
-def write_run_report(output: str, run_id: str, result, started_at, finished_at) -> str | None:
-    """Write OUTPUT/reports/RUN_ID.json (metrics and timings of the run); returns its path."""
-    import json
+# --------------------------------------------------------------------------- tables
 
-    from apache_beam.io.filesystems import FileSystems
 
-    counters, distributions = metric_values(result)
-    path = FileSystems.join(output, "reports", f"{run_id}.json")
-    payload = {
+def _ranked(values: Iterator[Any] | list[Any]) -> list[list]:
+    counts = Counter(v if v is not None else "(none)" for v in values)
+    return [[str(k), n] for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+
+
+def _rows(output: str, table: str, run_id: str, columns: list[str]) -> list[dict]:
+    import os
+    from pathlib import Path
+
+    import pyarrow.dataset as ds
+
+    import schemas
+
+    root = os.path.join(output, table)
+    if os.path.isdir(root):
+        # File names carry the run id: read only those files instead of scanning every run's rows.
+        # The run_id filter still decides (run "r1" also matches the files of a run "r1-b").
+        files = sorted(str(p) for p in Path(root).rglob(f"part-{run_id}-*.parquet"))
+        if not files:
+            return []
+        schema = schemas.TABLES[table]
+        dataset = ds.dataset(files, schema=schema, format="parquet", partition_base_dir=root,
+                             partitioning=ds.partitioning(schemas.partition_schema(schema), flavor="hive"))
+    else:
+        dataset = schemas.read_dataset(output, table)
+    return dataset.to_table(columns=columns, filter=ds.field("run_id") == run_id).to_pylist()
+
+
+def table_figures(output: str, run_id: str) -> dict[str, Any]:
+    """Everything the report shows that comes from the rows this run wrote."""
+    articles = _rows(output, "articles", run_id,
+                     ["article_id", "source", "topic", "date", "language", "duplicate_of", "near_duplicate_of", "story_id"])
+    rejects = _rows(output, "rejects", run_id, ["reason", "stage", "source"])
+    entities = _rows(output, "entities", run_id, ["canonical", "type", "article_id"])
+    stories = _rows(output, "stories", run_id,
+                    ["story_id", "article_count", "outlets", "representative_title", "first_seen", "top_entities"])
+
+    by_reason_source: dict[str, Counter] = {}
+    for row in rejects:
+        by_reason_source.setdefault(row["reason"] or "(none)", Counter())[row["source"] or "(none)"] += 1
+    entity_articles: dict[str, set] = {}
+    entity_type: dict[str, Counter] = {}
+    for row in entities:
+        if row["canonical"]:
+            entity_articles.setdefault(row["canonical"], set()).add(row["article_id"])
+            entity_type.setdefault(row["canonical"], Counter())[row["type"] or ""] += 1
+    mentions = Counter(row["canonical"] for row in entities if row["canonical"])
+    top_entities = [
+        {"entity": name, "mentions": n, "articles": len(entity_articles[name]),
+         "type": entity_type[name].most_common(1)[0][0]}
+        for name, n in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_N]
+    ]
+    # A story spans several rows when a stream wrote it over several windows: merge them.
+    merged: dict[str, dict] = {}
+    for row in stories:
+        known = merged.setdefault(row["story_id"], {"story_id": row["story_id"], "articles": 0, "outlets": set(),
+                                                    "title": row["representative_title"], "first_seen": row["first_seen"]})
+        known["articles"] += row["article_count"] or 0
+        known["outlets"].update(row["outlets"] or ())
+        if row["first_seen"] and (known["first_seen"] is None or row["first_seen"] < known["first_seen"]):
+            known["first_seen"], known["title"] = row["first_seen"], row["representative_title"]
+    top_stories = sorted(merged.values(), key=lambda s: (-len(s["outlets"]), -s["articles"], s["title"] or ""))
+    top_stories = [
+        {"story_id": s["story_id"], "title": s["title"], "articles": s["articles"], "outlets": sorted(s["outlets"]),
+         "first_seen": s["first_seen"].isoformat() if s["first_seen"] else None}
+        for s in top_stories[:TOP_N]
+    ]
+    return {
+        "articles": len(articles),
+        "articles_by_source": _ranked(r["source"] for r in articles),
+        "articles_by_topic": _ranked(r["topic"] for r in articles),
+        "articles_by_day": sorted(([k, n] for k, n in Counter(r["date"] for r in articles).items()),
+                                  key=lambda kv: str(kv[0])),
+        "articles_by_language": _ranked(r["language"] for r in articles),
+        "rejects": len(rejects),
+        "rejects_by_reason": _ranked(r["reason"] for r in rejects),
+        "rejects_by_stage": _ranked(r["stage"] for r in rejects),
+        "rejects_by_source": _ranked(r["source"] for r in rejects),
+        "rejects_by_reason_and_source": {reason: dict(sorted(c.items())) for reason, c in sorted(by_reason_source.items())},
+        "duplicates": {
+            "exact": sum(1 for r in articles if r["duplicate_of"]),
+            "near": sum(1 for r in articles if r["near_duplicate_of"]),
+        },
+        "stories": len(merged),
+        "multi_article_stories": sum(1 for s in merged.values() if s["articles"] > 1),
+        "entity_mentions": len(entities),
+        "distinct_entities": len(mentions),
+        "top_entities": top_entities,
+        "top_stories": top_stories,
+    }
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def build_report(output: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The whole report as one JSON-able dict, from the run's saved metrics and its rows in the tables.
+
+    ``metrics`` holds run_id, started_at, finished_at (ISO strings), counters, distributions.
+    """
+    run_id = metrics["run_id"]
+    counters = {k: int(v) for k, v in (metrics.get("counters") or {}).items()}
+    distributions = metrics.get("distributions") or {}
+    started = datetime.fromisoformat(metrics["started_at"])
+    finished = datetime.fromisoformat(metrics["finished_at"])
+    latency = latency_summary(counters, distributions)
+    try:
+        tables = table_figures(output, run_id)
+        tables_error = None
+    except Exception as exc:  # e.g. an object store this machine cannot list: the metrics still report
+        tables, tables_error = {}, f"{type(exc).__name__}: {exc}"
+    duplicates = dict(tables.get("duplicates") or {})
+    duplicates["skipped_same_id"] = counters.get("duplicates_skipped", 0)
+    duplicates["already_written"] = counters.get("entries_already_written", 0) + counters.get("articles_already_written", 0)
+    duplicates["exact_counted"] = counters.get("dedup_exact_duplicates", 0)
+    duplicates["near_counted"] = counters.get("dedup_near_duplicates", 0)
+    return {
+        "report_version": REPORT_VERSION,
         "run_id": run_id,
-        "started_at": started_at.isoformat(),
-        "finished_at": finished_at.isoformat(),
+        "output": output,
+        "started_at": metrics["started_at"],
+        "finished_at": metrics["finished_at"],
+        "duration_s": round((finished - started).total_seconds(), 3),
         "counters": counters,
         "distributions": distributions,
+        "flow": [[label, counters[name]] for name, label in FLOW if name in counters],
+        "stage_time_s": [[label, round(latency[name]["total_ms"] / 1000, 3)] for name, label in TIMED_STAGES
+                         if name in latency],
+        "latency_ms": latency,
+        "rejects_by_reason_counted": _ranked_counters(counters, "rejects."),
+        "duplicates": duplicates,
+        "tables": tables,
+        "tables_error": tables_error,
     }
+
+
+def _ranked_counters(counters: dict[str, int], prefix: str) -> list[list]:
+    # rejects.<stage>.<reason> counters: the reasons even when the rejects table cannot be read.
+    found: Counter = Counter()
+    for name, n in counters.items():
+        parts = name.split(".")
+        if name.startswith(prefix) and len(parts) == 3 and parts[1] not in ("rows_written", "files_written"):
+            found[parts[2]] += n
+    return [[k, n] for k, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _write_text(path: str, text: str) -> None:
+    from apache_beam.io.filesystems import FileSystems
+
     with FileSystems.create(path + ".inprogress") as sink:
-        sink.write(json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
+        sink.write(text.encode("utf-8"))
     FileSystems.rename([path + ".inprogress"], [path])
-    return path
+
+
+def report_paths(output: str, run_id: str) -> tuple[str, str]:
+    from apache_beam.io.filesystems import FileSystems
+
+    base = FileSystems.join(output, "reports", run_id)
+    return base + ".json", base + ".html"
+
+
+def write_report_files(output: str, report: dict[str, Any]) -> tuple[str, str]:
+    """Write the JSON and the HTML of a built report (each atomically); returns their paths."""
+    from pipelines.report_html import render_html
+
+    json_path, html_path = report_paths(output, report["run_id"])
+    _write_text(json_path, json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    _write_text(html_path, render_html(report))
+    return json_path, html_path
+
+
+def write_run_report(output: str, run_id: str, result, started_at, finished_at) -> str | None:
+    """Write OUTPUT/reports/RUN_ID.json and RUN_ID.html for a finished run; returns the JSON path.
+
+    A report that cannot be built is logged, never fails the run: the tables are already written.
+    """
+    counters, distributions = metric_values(result)
+    metrics = {"run_id": run_id, "started_at": started_at.isoformat(), "finished_at": finished_at.isoformat(),
+               "counters": counters, "distributions": distributions}
+    try:
+        json_path, html_path = write_report_files(output, build_report(output, metrics))
+    except Exception as exc:
+        log.warning("run %s: report not written: %s: %s", run_id, type(exc).__name__, exc)
+        return None
+    log.info("run %s: report %s", run_id, html_path)
+    return json_path
+
+
+def latest_run_id(output: str) -> str | None:
+    """The run id of the most recently finished run that left a report under OUTPUT/reports."""
+    from apache_beam.io.filesystems import FileSystems
+
+    pattern = FileSystems.join(output, "reports", "*.json")
+    try:
+        found = FileSystems.match([pattern])[0].metadata_list
+    except Exception:
+        return None
+    best: tuple[str, str] | None = None
+    for meta in found:
+        try:
+            with FileSystems.open(meta.path) as fh:
+                saved = json.loads(fh.read().decode("utf-8"))
+        except (OSError, ValueError):
+            continue
+        key = (saved.get("finished_at") or "", saved.get("run_id") or "")
+        if saved.get("run_id") and (best is None or key > best):
+            best = key
+    return best[1] if best else None
+
+
+def regenerate_report(output: str, run_id: str | None = None) -> tuple[str, str]:
+    """Rebuild the JSON and HTML of a past run (latest by default) from its saved metrics and the tables."""
+    from apache_beam.io.filesystems import FileSystems
+
+    run_id = run_id or latest_run_id(output)
+    if not run_id:
+        raise FileNotFoundError(f"no run report under {output}/reports")
+    json_path, _ = report_paths(output, run_id)
+    if not FileSystems.exists(json_path):
+        raise FileNotFoundError(f"no report for run {run_id}: {json_path}")
+    with FileSystems.open(json_path) as fh:
+        saved = json.loads(fh.read().decode("utf-8"))
+    return write_report_files(output, build_report(output, saved))
+
+
+def run_report_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="akhbar report",
+        description="Regenerate OUTPUT/reports/RUN_ID.html and .json for a past run from its metrics and the tables.",
+    )
+    parser.add_argument("output", help="output root the run wrote to")
+    parser.add_argument("--run-id", dest="run_id", default=None, help="run to report on (default: the latest)")
+    args = parser.parse_args(argv)
+    try:
+        json_path, html_path = regenerate_report(args.output, args.run_id)
+    except FileNotFoundError as exc:
+        print(f"akhbar report: error: {exc}", file=sys.stderr)
+        return 2
+    print(html_path)
+    print(json_path)
+    return 0
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _progress_text(counts: dict[str, int], total_feeds: int | None, elapsed: float) -> str:
+    feeds = counts.get("feeds_fetched", 0)
+    articles = counts.get("articles_extracted", 0)
+    pages = counts.get("pages_fetched", 0)
+    rejected = sum(n for name, n in counts.items() if name.startswith("rejects.") and name.count(".") == 2)
+    rate = articles / elapsed if elapsed > 0 else 0.0
+    # A stream polls every feed again and again: no total to count towards.
+    done = f"feeds {feeds}/{total_feeds}" if total_feeds else f"feed fetches {feeds}"
+    minutes, seconds = divmod(int(elapsed), 60)
+    return (f"{done} · pages {pages} · articles {articles} · rejects {rejected} · "
+            f"{rate:.1f} articles/s · {minutes:02d}:{seconds:02d}")
+
+
+@contextlib.contextmanager
+def progress_line(total_feeds: int | None = None, stream: TextIO | None = None, interval: float = 1.0,
+                  force: bool = False) -> Iterator[None]:
+    """Redraw one status line on stderr every second while the block runs, when stderr is a terminal.
+
+    Reads the process-local counter tally, so it counts what runs in this process (the
+    DirectRunner's in-memory mode, the default); elsewhere it shows the elapsed time and the
+    runner's own console has the counts.
+    """
+    stream = stream or sys.stderr
+    if not (force or stream.isatty()):
+        yield
+        return
+    LocalTally.reset()
+    LocalTally.enabled = True
+    done = threading.Event()
+    started = time.monotonic()
+
+    def draw() -> None:
+        while not done.wait(interval):
+            stream.write("\r\x1b[2K" + _progress_text(LocalTally.snapshot(), total_feeds, time.monotonic() - started))
+            stream.flush()
+
+    ticker = threading.Thread(target=draw, name="akhbar-progress", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join(timeout=2)
+        LocalTally.enabled = False
+        stream.write("\r\x1b[2K" + _progress_text(LocalTally.snapshot(), total_feeds, time.monotonic() - started) + "\n")
+        stream.flush()
+
+
+def wait_with_progress(result, total_feeds: int | None = None, stream: TextIO | None = None,
+                       interval: float = 1.0) -> Any:
+    """For runners whose ``run()`` returns at once (Dataflow, Flink): poll the job's metrics until it ends."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return result.wait_until_finish()
+    started = time.monotonic()
+    terminal = {"DONE", "FAILED", "CANCELLED", "UPDATED", "DRAINED", "STOPPED"}
+    while str(result.state).split(".")[-1] not in terminal:
+        try:
+            counters, _ = metric_values(result)
+        except Exception:  # some runners answer metrics only once the job has ended
+            counters = {}
+        stream.write("\r\x1b[2K" + _progress_text(counters, total_feeds, time.monotonic() - started))
+        stream.flush()
+        time.sleep(interval)
+    stream.write("\n")
+    return result.wait_until_finish()

@@ -18,7 +18,7 @@ from apache_beam import pvalue
 
 from schemas import FeedEntry, FetchedPage, Reject
 from transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
-from transforms.metrics import counter, distribution, reject_counter
+from transforms.metrics import counter, observe_ms, reject_counter
 from transforms.urls import article_id, canonicalize_url
 
 REJECTS = "rejects"
@@ -57,7 +57,7 @@ class ExtractArticleFn(beam.DoFn):
             yield _internal(entry.url, entry.source, entry.feed_url, "extract", exc)
             return
         finally:
-            distribution("extract_ms").update(int((time.perf_counter() - started) * 1000))
+            observe_ms("extract_ms", (time.perf_counter() - started) * 1000)
         if isinstance(result, Reject):
             yield _reject(result)
             return
@@ -88,7 +88,7 @@ class EnrichArticleFn(beam.DoFn):
             yield _internal(article.get("url"), article.get("source"), article.get("feed_url"), "enrich", exc)
             return
         finally:
-            distribution("enrich_ms").update(int((time.perf_counter() - started) * 1000))
+            observe_ms("enrich_ms", (time.perf_counter() - started) * 1000)
         counter(f"topic.{enriched['topic_source']}").inc()
         yield enriched
 

@@ -6,7 +6,9 @@ Rows are keyed by (partition values, shard), grouped, and each group is streamed
 into ``pq.ParquetWriter`` (zstd) on a hidden temporary name in its partition directory
 (``.part-RUN-SHARD.parquet.inprogress``: readers skip dot-files and globs on ``*.parquet``
 never match it), then renamed to ``part-RUN-SHARD.parquet`` through Beam ``FileSystems``, so
-the same code writes to local disk, gs:// or s3://. A retried run with the same run id
+the same code writes to local disk, gs:// or s3://. In a streaming run (elements in fixed
+windows) the name also carries the window start, ``part-RUN-wYYYYMMDDTHHMMSSZ-SHARD.parquet``,
+so each window adds its own files. A retried run with the same run id
 overwrites only its own files. Partition values come only from slugs validated here:
 a date that is not YYYY-MM-DD or a topic outside the vocabulary never reaches a path.
 """
@@ -21,6 +23,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
 
 from schemas import PARTITION_FIELDS, file_schema
 from transforms.metrics import counter
@@ -87,6 +90,22 @@ def write_parquet_atomically(rows: Iterable[dict], schema: pa.Schema, final_path
     return count
 
 
+def window_tag(window) -> str:
+    """``""`` in the global window (batch names unchanged), else ``-wYYYYMMDDTHHMMSSZ`` of the window start.
+
+    A streaming run writes one file per (partition, shard, window): the window start in the
+    name keeps every window's files apart, so a late firing or a retry of one window replaces
+    only that window's file and never another's.
+    """
+    if isinstance(window, GlobalWindow) or not hasattr(window, "start"):
+        return ""
+    start = window.start.to_utc_datetime()
+    tag = start.strftime("%Y%m%dT%H%M%S")
+    if start.microsecond:
+        tag += f".{start.microsecond:06d}"
+    return f"-w{tag}Z"
+
+
 class _WriteGroupFn(beam.DoFn):
     def __init__(self, output: str, table: str, schema: pa.Schema, run_id: str):
         self._output = output
@@ -94,10 +113,12 @@ class _WriteGroupFn(beam.DoFn):
         self._schema = schema
         self._run_id = run_id
 
-    def process(self, keyed: tuple[tuple[tuple[str, ...], int], Iterable[dict]]) -> Iterator[str]:
+    def process(
+        self, keyed: tuple[tuple[tuple[str, ...], int], Iterable[dict]], window=beam.DoFn.WindowParam
+    ) -> Iterator[str]:
         (values, shard), rows = keyed
         directory = partition_dir(self._output, self._table, self._schema, values)
-        name = f"part-{self._run_id}-{shard:04d}.parquet"
+        name = f"part-{self._run_id}{window_tag(window)}-{shard:04d}.parquet"
         count = write_parquet_atomically(
             rows, self._schema, FileSystems.join(directory, name), FileSystems.join(directory, f".{name}.inprogress")
         )
