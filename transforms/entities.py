@@ -1,0 +1,472 @@
+"""Named entities in Arabic news text: PER/ORG/LOC/MISC mentions with offsets and a canonical name.
+
+    python -c "from transforms.entities import EntityRecognizer as R; print(R.default().recognize('قال وزير الدفاع التركي خلوصي أكار إن أنقرة تسلمت منظومة إس-400.'))"
+
+Three sources, in order of trust:
+1. a CRF sequence model (``configs/models/ner.crfsuite``, trained by ``train/ner.py`` on
+   NewsFANE) over whitespace/punctuation tokens, with gazetteer and title words as features;
+2. title/role patterns: a person's name right after «الرئيس الأميركي», «وزير الدفاع التركي»
+   ... when the model found nothing there;
+3. the gazetteer (``configs/gazetteer.yaml``) and alias table (``configs/entity_aliases.yaml``)
+   for names the model missed.
+
+``canonical`` joins spelling variants: ``canonical_key`` folds a name to a match key
+(normalize_match plus transliteration folds: تش/چ→ج, گ→ك, doubled vowels, a medial ي of long
+words without ال, final ش→س, Latin letters to their Arabic names); the alias table and gazetteer map keys
+to a preferred display form. A name that neither knows gets its key as ``canonical``: readable
+Arabic without hamza or diacritics, and the same for every variant the folds join.
+
+Processing is capped at ``MAX_CHARS`` characters of input (a news body is far shorter), so a
+pathological 1 MB body costs bounded time; mentions past the cap are not reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import configs
+from transforms.arabic import normalize_display, normalize_match
+from transforms.ner_features import (
+    FeatureExtractor,
+    Gazetteer,
+    Token,
+    gazetteer_tags,
+    load_word_classes,
+    strip_proclitics,
+    surface_offset,
+    tokenize,
+    word_shape,
+)
+
+MODEL_NAME = "models/ner.crfsuite"
+CLUSTERS_NAME = "models/ner_clusters.tsv"
+MAX_CHARS = 100_000
+MAX_WINDOW_TOKENS = 120
+# Words seen more than 2**12 times in the unlabelled news behind the word classes are common
+# vocabulary, not the first or last name of someone introduced by a title.
+NAME_MAX_FREQUENCY_BAND = 11
+PROCLITIC_WORD_MIN_BAND = 8
+GAZETTEER_MAX_FREQUENCY_BAND = 12
+TYPES = ("PER", "ORG", "LOC", "MISC")
+
+# Latin letters as Arabic outlets spell them out in designations (إس-400, إف-35, إم إتش 17).
+LATIN_LETTER_NAMES = {
+    "a": "إيه", "b": "بي", "c": "سي", "d": "دي", "e": "إي", "f": "إف", "g": "جي", "h": "إتش",
+    "i": "آي", "j": "جاي", "k": "كيه", "l": "إل", "m": "إم", "n": "إن", "o": "أو", "p": "بي",
+    "q": "كيو", "r": "آر", "s": "إس", "t": "تي", "u": "يو", "v": "في", "w": "دبليو", "x": "إكس",
+    "y": "واي", "z": "زد",
+}  # fmt: skip
+# Letters of Persian/Turkish-style spellings folded onto the Arabic letter most outlets use.
+_LETTER_FOLD = str.maketrans({"چ": "ج", "گ": "ك", "ڤ": "ف", "پ": "ب", "ژ": "ز", "ڨ": "ق", "ء": None})
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
+_NON_WORD = re.compile(r"[\W_]+")
+_VOWELS = "اوي"
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_DOUBLED_VOWEL = re.compile(r"([اوي])\1+")
+_SENTENCE_END = frozenset(".!?؟\n")
+
+
+def _spell_latin(match: re.Match[str]) -> str:
+    run = match.group()
+    text = match.string
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    near_digit = before.isdigit() or after.isdigit() or after == "-" or before == "-"
+    if (run.isupper() and len(run) <= 5) or (near_digit and len(run) <= 3):
+        return " ".join(LATIN_LETTER_NAMES[c] for c in run.lower()) + " "
+    return run.lower()
+
+
+@functools.lru_cache(maxsize=1)
+def _keep_vowels() -> frozenset[str]:
+    return frozenset(
+        normalize_match(w) for w in configs.load_yaml("entity_aliases.yaml").get("keep_vowels", [])
+    )
+
+
+def _fold_word(word: str, keep: frozenset[str]) -> str:
+    if word.isdigit():
+        return word
+    if word.endswith("اوغلو") and len(word) > 5:  # «جاويشأوغلو» written solid
+        return _fold_word(word[:-5], keep) + " اوغلو"
+    word = _DOUBLED_VOWEL.sub(r"\1", word)
+    core_start = 2 if word.startswith("ال") and len(word) > 4 else 0
+    core = word[core_start:]
+    if core.endswith("ش") and len(core) > 3:
+        core = core[:-1] + "س"
+    # A medial ي in a long (usually transliterated) word is an optional vowel letter:
+    # يلدريم/يلدرم, جاويش/جاوش. Short native names keep it (سعيد ≠ سعد).
+    # Definite nouns and ة-final words (الأميركية, وزارة) are Arabic, not transliterations.
+    if len(core) >= 5 and core not in keep and not core_start and not core.endswith("ه"):
+        chars = list(core)
+        for index in range(len(chars) - 2, 0, -1):
+            if chars[index] == "ي" and chars[index + 1] not in _VOWELS:
+                del chars[index]
+        core = "".join(chars)
+    return _DOUBLED_VOWEL.sub(r"\1", word[:core_start] + core)
+
+
+@functools.lru_cache(maxsize=100_000)
+def canonical_key(name: str) -> str:
+    """Match key shared by spelling variants of one name, including names never seen before.
+
+    «إردوغان»/«أردوغان», «تشاووش أوغلو»/«جاووش أوغلو», «إس-400»/«أس 400»/«S-400»,
+    «إف - 35»/«F-35» each give one key. Keys are readable Arabic (words kept apart by spaces).
+    """
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKC", name)
+    text = _LATIN_RUN.sub(_spell_latin, text)
+    text = normalize_match(text).replace("تش", "ج").translate(_LETTER_FOLD)
+    text = _LETTER_DIGIT.sub(" ", text)  # «إس400» = «إس 400»
+    keep = _keep_vowels()
+    words = [_fold_word(w, keep) for w in _NON_WORD.sub(" ", text).split()]
+    words = " ".join(words).split()
+    # «إس 400», «إس-400», «إس400»: a short letter-name word and a number are one designation.
+    out: list[str] = []
+    for word in words:
+        if out and (word.isdigit() and len(out[-1]) <= 3 and not out[-1].isdigit()):
+            out[-1] = out[-1] + "-" + word
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def _entries(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _entries(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _entries(item)
+
+
+class EntityRecognizer:
+    """CRF + title patterns + gazetteer. Build once (``default()``), call ``recognize`` per text."""
+
+    def __init__(self, model_path: Path | str | None = None, use_model: bool = True):
+        gazetteer_yaml = configs.load_yaml("gazetteer.yaml")
+        aliases_yaml = configs.load_yaml("entity_aliases.yaml")
+        self.titles = frozenset(normalize_match(t) for t in gazetteer_yaml.get("titles", []) if " " not in t)
+        self.multiword_titles: dict[str, list[tuple[str, ...]]] = {}
+        for title in gazetteer_yaml.get("titles", []):
+            if " " in title:
+                words = tuple(normalize_match(title).split())
+                self.multiword_titles.setdefault(words[0], []).append(words)
+        self.stop = frozenset(normalize_match(w) for w in gazetteer_yaml.get("stop", []))
+        # key -> (type, display); match-form word tuples -> (type, display) for the gazetteer.
+        self.display_by_key: dict[str, tuple[str, str]] = {}
+        entries: dict[tuple[str, ...], tuple[str, str]] = {}
+
+        def register(forms: Sequence[str], typ: str, display: str) -> None:
+            for form in forms:
+                words = tuple(t.key for t in tokenize(form))  # as the text will be tokenised
+                # Latin variants (NATO, S-400) go through the key only: tokens split them.
+                if words and not any(c.isascii() and c.isalpha() for c in form):
+                    entries.setdefault(words, (typ, display))
+                self.display_by_key.setdefault(canonical_key(form), (typ, display))
+
+        for group in aliases_yaml.get("aliases", []):
+            register([group["canonical"], *group.get("variants", [])], group["type"], group["canonical"])
+        for typ in TYPES:
+            for entry in _entries(gazetteer_yaml.get(typ, {})):
+                forms = [f.strip() for f in entry.split("|") if f.strip()]
+                register(forms, typ, forms[0])
+        self.gazetteer = Gazetteer(entries)
+        self.classes = load_word_classes(configs.path(CLUSTERS_NAME))
+        self.heads: dict[str, str] = {}
+        for typ, words in (gazetteer_yaml.get("heads") or {}).items():
+            for word in words:
+                key = normalize_match(word)
+                self.heads[key] = typ
+                self.heads.setdefault("ال" + key, typ)
+        self.extract = FeatureExtractor(self.titles, self.classes, self.heads)
+        self.tagger = None
+        # One crfsuite tagger keeps per-call state: threads of one worker take turns.
+        self._tagger_lock = threading.Lock()
+        if use_model and model_path is not None:
+            import pycrfsuite
+
+            self.tagger = pycrfsuite.Tagger()
+            self.tagger.open(str(model_path))
+
+    @classmethod
+    @functools.cache
+    def default(cls) -> EntityRecognizer:
+        """The shipped model and gazetteer, loaded once per process (not picklable: call this
+        in ``DoFn.setup()``, do not ship the object in a closure)."""
+        return cls(model_path=configs.path(MODEL_NAME))
+
+    # -- shared with train/ner.py ----------------------------------------------------------
+    @staticmethod
+    def tokens(text: str) -> list[Token]:
+        return tokenize(text)
+
+    def features(self, tokens: Sequence[Token]) -> list[list[str]]:
+        keys = [t.key for t in tokens]
+        return self.extract(keys, [word_shape(t.text) for t in tokens], gazetteer_tags(self.gazetteer, keys))
+
+    # -- recognition -----------------------------------------------------------------------
+    def recognize(self, text: str, use_patterns: bool = True, use_gazetteer: bool = True) -> list[dict]:
+        """Mentions as {"text", "start", "end", "type", "canonical"}, in text order.
+
+        ``text[start:end] == mention["text"]``; proclitics (و ب ل ف ك) are outside the span.
+        """
+        if not text or not text.strip():
+            return []
+        text_view = text[:MAX_CHARS]
+        tokens = tokenize(text_view)
+        if not tokens:
+            return []
+        spans: list[tuple[int, int, int, str]] = []  # (first token, end token, proclitic letters, type)
+        for lo, hi in self._windows(text_view, tokens):
+            window = tokens[lo:hi]
+            keys = [t.key for t in window]
+            gaz = self.gazetteer.find(keys)
+            if self.tagger is not None:
+                gaz_tags = ["O"] * len(keys)
+                for first, end, _p, typ, _d in gaz:
+                    gaz_tags[first] = "B-" + typ
+                    for j in range(first + 1, end):
+                        gaz_tags[j] = "I-" + typ
+                feats = self.extract(keys, [word_shape(t.text) for t in window], gaz_tags)
+                with self._tagger_lock:
+                    labels = self.tagger.tag(feats)
+                model_spans = self._decode(keys, labels)
+            else:
+                model_spans = []
+            if use_gazetteer:
+                # A curated name of several tokens («أس 400») beats model spans of another type
+                # wholly inside it («إس» as LOC): the model saw a piece, the list the whole name.
+                for first, end, prefix, typ, _display in gaz:
+                    inside = [s for s in model_spans if first <= s[0] and s[1] <= end]
+                    crossing = [s for s in model_spans if s[0] < end and first < s[1] and s not in inside]
+                    # Same type: only when the model lost the name's head («حلف» of «حلف شمال
+                    # الأطلسي»); otherwise its boundary follows the annotation style.
+                    lost_head = len(inside) == 1 and inside[0][0] > first and inside[0][1] == end
+                    if (
+                        end - first > 1
+                        and inside
+                        and not crossing
+                        and (lost_head or all(s[3] != typ for s in inside))
+                    ):
+                        model_spans = [s for s in model_spans if s not in inside]
+                        model_spans.append((first, end, prefix, typ))
+            taken = [False] * len(window)
+            for first, end, prefix, typ in model_spans:
+                spans.append((lo + first, lo + end, prefix, typ))
+                for j in range(first, end):
+                    taken[j] = True
+            if use_patterns:
+                for first, end in self._title_names(keys, taken):
+                    spans.append((lo + first, lo + end, 0, "PER"))
+                    for j in range(first, end):
+                        taken[j] = True
+            if use_gazetteer:
+                for first, end, prefix, typ, _display in gaz:
+                    if not any(taken[first:end]) and (end - first > 1 or self._rare_enough(keys[first])):
+                        spans.append((lo + first, lo + end, prefix, typ))
+        spans.extend(self._repeat_mentions(tokens, spans))
+        spans.sort()
+        return [self._mention(text_view, tokens, *span) for span in spans]
+
+    def _repeat_mentions(
+        self, tokens: Sequence[Token], spans: Sequence[tuple[int, int, int, str]]
+    ) -> list[tuple[int, int, int, str]]:
+        """One article names one thing one way: a name tagged once is tagged where it recurs
+        untagged (a proclitic allowed on its first word), with the type it got first."""
+        known: dict[tuple[str, ...], str] = {}
+        taken = [False] * len(tokens)
+        for first, end, prefix, typ in spans:
+            for j in range(first, end):
+                taken[j] = True
+            head = tokens[first].key
+            if prefix:
+                head = next((form for consumed, form in strip_proclitics(head) if consumed == prefix), head)
+            words = (head, *(t.key for t in tokens[first + 1 : end]))
+            if len(words) > 1 or (len(head) >= 3 and head not in self.stop and head not in self.titles):
+                known.setdefault(words, typ)
+        if not known:
+            return []
+        longest = max(len(words) for words in known)
+        firsts = {words[0] for words in known}
+        added = []
+        index = 0
+        while index < len(tokens):
+            hit = None
+            if not taken[index]:
+                for consumed, form in ((0, tokens[index].key), *strip_proclitics(tokens[index].key)):
+                    if form not in firsts:
+                        continue
+                    for length in range(min(longest, len(tokens) - index), 0, -1):
+                        words = (form, *(t.key for t in tokens[index + 1 : index + length]))
+                        if words in known and not any(taken[index : index + length]):
+                            hit = (index, index + length, consumed, known[words])
+                            break
+                    if hit:
+                        break
+            if hit:
+                added.append(hit)
+                index = hit[1]
+            else:
+                index += 1
+        return added
+
+    def _windows(self, text: str, tokens: Sequence[Token]) -> Iterable[tuple[int, int]]:
+        """Sentence-like windows of tokens: the model was trained on sentences."""
+        lo = 0
+        for index, token in enumerate(tokens):
+            gap = text[tokens[index - 1].end : token.start] if index else ""
+            if index > lo and ("\n" in gap or index - lo >= MAX_WINDOW_TOKENS):
+                yield lo, index
+                lo = index
+            if token.text in _SENTENCE_END:
+                yield lo, index + 1
+                lo = index + 1
+        if lo < len(tokens):
+            yield lo, len(tokens)
+
+    def _decode(self, keys: Sequence[str], labels: Sequence[str]) -> list[tuple[int, int, int, str]]:
+        spans = []
+        index, n = 0, len(labels)
+        while index < n:
+            label = labels[index]
+            if label == "O" or label.startswith("I-"):
+                index += 1  # an I- without B- is the model hedging: not reported
+                continue
+            typ = label.split("-", 1)[1]
+            end = index + 1
+            while end < n and labels[end] == "I-" + typ:
+                end += 1
+            if label.startswith("pB-"):
+                prefix = self._proclitic_letters(keys[index])
+            elif (
+                keys[index] not in self.gazetteer.by_first
+                and keys[index][:1] in "وفبل"
+                and not keys[index].startswith("لل")
+            ):
+                # «ببيروت» tagged whole: a proclitic in front of a one-word known name is not
+                # part of it. Not for ك (كابل is not ك + ابل) nor لل, whose alef is not written.
+                prefix = next(
+                    (n for n, form in strip_proclitics(keys[index]) if (form,) in self.gazetteer.entries), 0
+                )
+            else:
+                prefix = 0
+            spans.append((index, end, prefix, typ))
+            index = end
+        return spans
+
+    def _proclitic_letters(self, key: str) -> int:
+        """How many proclitic letters the model's ``pB`` token carries: the stripping that
+        leaves a known name wins, else one letter (و or ب alone are the common case)."""
+        options = strip_proclitics(key)
+        for consumed, form in reversed(options):
+            if form in self.gazetteer.by_first:
+                return consumed
+        return options[0][0] if options else 0
+
+    def _title_names(self, keys: Sequence[str], taken: Sequence[bool]) -> list[tuple[int, int]]:
+        """«وزير الدفاع التركي خلوصي أكار», «الرئيس الأميركي جو بايدن»: up to three name words
+        right after a title and its definite descriptors, one of them a nisba adjective
+        (التركي, الأميركي), when the model left them untagged.
+
+        Kept strict on purpose: on NewsFANE the model already reads titles (they are
+        features), and a looser rule added 19 wrong names for each right one. Name words must be
+        uncommon in news text (frequency band from the word classes), which common nouns after
+        a title («رئيس مجلس», «المفتي ارتكب») are not.
+        """
+        found = []
+        n = len(keys)
+        index = 0
+        while index < n:
+            title_end = index + 1 if keys[index] in self.titles else 0
+            if not title_end:
+                for words in self.multiword_titles.get(keys[index], ()):
+                    if tuple(keys[index : index + len(words)]) == words:
+                        title_end = index + len(words)
+                        break
+            if not title_end:
+                index += 1
+                continue
+            cursor = title_end
+            nisba = False
+            while (
+                cursor < n
+                and cursor - title_end < 3
+                and keys[cursor].startswith("ال")
+                and keys[cursor] not in self.stop
+            ):
+                nisba = nisba or keys[cursor].endswith("ي")
+                cursor += 1
+            start = cursor
+            while (
+                nisba
+                and cursor < n
+                and cursor - start < 3
+                and not taken[cursor]
+                and self._name_like(keys[cursor])
+            ):
+                cursor += 1
+            if cursor > start:
+                found.append((start, cursor))
+            index = max(cursor, index + 1)
+        return found
+
+    def _rare_enough(self, key: str) -> bool:
+        """A one-word gazetteer name the model passed over is trusted only if it is not also
+        everyday vocabulary (the model sees the gazetteer as a feature and had its say)."""
+        forms = [key, *(form for _consumed, form in strip_proclitics(key))]
+        return all(
+            int(self.classes.get(form, ("", "", "0"))[-1]) <= GAZETTEER_MAX_FREQUENCY_BAND for form in forms
+        )
+
+    def _name_like(self, key: str) -> bool:
+        if (
+            not key.isalpha()
+            or len(key) < 2
+            or key in self.stop
+            or key in self.titles
+            or key.startswith("ال")
+        ):
+            return False
+        if int(self.classes.get(key, ("", "", "0"))[-1]) > NAME_MAX_FREQUENCY_BAND:
+            return False
+        # «ومساعده», «لمركز»: a common word behind a proclitic is not a name either.
+        return not any(
+            int(self.classes.get(form, ("", "", "0"))[-1]) >= PROCLITIC_WORD_MIN_BAND
+            for _consumed, form in strip_proclitics(key)
+        )
+
+    def _mention(
+        self, text: str, tokens: Sequence[Token], first: int, end: int, prefix: int, typ: str
+    ) -> dict:
+        start = (
+            tokens[first].start + surface_offset(tokens[first].text, prefix)
+            if prefix
+            else tokens[first].start
+        )
+        stop = tokens[end - 1].end
+        surface = text[start:stop]
+        return {
+            "text": surface,
+            "start": start,
+            "end": stop,
+            "type": typ,
+            "canonical": self.canonical(surface),
+        }
+
+    def canonical(self, name: str) -> str:
+        """Display name shared by all spelling variants of ``name``."""
+        key = canonical_key(name)
+        known = self.display_by_key.get(key)
+        if known:
+            return known[1]
+        return key or normalize_display(name)
