@@ -1,0 +1,186 @@
+"""Topic classifier quality and speed on ANT, against a plain char n-gram TF-IDF + LinearSVC.
+
+    /work/main/.venv/bin/python bench/topics.py            # ~5-10 min on 2 busy cores
+    /work/main/.venv/bin/python bench/topics.py --quick    # held-out split only
+
+Reads ../shared/corpus/ant/ant_multisource.jsonl.gz (skips cleanly, exit 0, when absent),
+deduplicated and labelled exactly as train/topics.py does.
+Both models are trained in this run on the same rows:
+- held-out: train/topics.py's seeded, stratified 80/20 split by article;
+- leave-one-outlet-out: train on four outlets, test on the fifth (cross-outlet generalisation).
+Macro-F1 is over the classes present in the test rows (France24 has no technology feed,
+CNN and Sky News no culture feed). Baseline: ``analyzer='char', ngram_range=(2, 4)`` counts
+of title + text (hashed to 2^20, so the counts are computed once; idf per training set),
+TF-IDF, LinearSVC() with defaults.
+Speed: ``TopicClassifier.predict`` one article at a time with the shipped model, vs the
+baseline's vectorise + predict one article at a time. Peak memory: ru_maxrss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from transforms.topics import TopicClassifier, TopicRules, min_confidence, softmax  # noqa: E402
+
+# train/topics.py shares this file's name: load it under its own module name.
+_spec = importlib.util.spec_from_file_location("topics_training", REPO / "train" / "topics.py")
+training = importlib.util.module_from_spec(_spec)
+sys.modules["topics_training"] = training  # dataclasses look their module up while it loads
+_spec.loader.exec_module(training)
+
+SPEED_SAMPLE = 400
+
+
+class Baseline:
+    """char (2,4)-gram TF-IDF + LinearSVC on title + text, idf and SVM fitted per training set."""
+
+    def __init__(self) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.vectorizer = HashingVectorizer(
+            analyzer="char", ngram_range=(2, 4), n_features=2**20, alternate_sign=False, norm=None
+        )
+
+    @staticmethod
+    def document(example) -> str:
+        return f"{example.title}\n{example.text}"
+
+    def counts(self, docs):
+        return self.vectorizer.transform(docs)
+
+    def fit_predict(self, counts, labels, train, test):
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.svm import LinearSVC
+
+        tfidf = TfidfTransformer().fit(counts[train])
+        svm = LinearSVC(random_state=0).fit(tfidf.transform(counts[train]), labels[train])
+        self.tfidf, self.svm = tfidf, svm
+        return svm.predict(tfidf.transform(counts[test]))
+
+    def predict_one(self, example) -> str:
+        return self.svm.predict(self.tfidf.transform(self.vectorizer.transform([self.document(example)])))[0]
+
+
+def ours_fit_predict(counts, labels, train, test) -> tuple[list[str], np.ndarray]:
+    model = training.fit(counts, labels, train)
+    scores = model.decision(training.SPEC, counts[test])
+    return [model.classes[i] for i in scores.argmax(axis=1)], scores
+
+
+def report_confidence(scores: np.ndarray, predicted: list[str], truth: list[str]) -> None:
+    """How the shipped temperature and threshold behave on held-out articles."""
+    temperature = TopicClassifier.default().temperature
+    confidence = softmax(scores * temperature).max(axis=1)
+    correct = np.array(predicted) == np.array(truth)
+    low = confidence < min_confidence()
+    print(
+        f"\nconfidence (temperature {temperature:.2f}, threshold {min_confidence():.2f}): "
+        f"{low.mean():.1%} of held-out articles below → general; accuracy below {correct[low].mean():.3f}, "
+        f"above {correct[~low].mean():.3f}; mean confidence {confidence.mean():.3f} vs accuracy {correct.mean():.3f}"
+    )
+
+
+def report_rules(examples, test_rows: np.ndarray, predicted: list[str]) -> None:
+    """How often the keyword rules refine a held-out answer, and the ANT labels of what they touch."""
+    rules = TopicRules.default()
+    fired: dict[str, Counter] = {}
+    for row, slug in zip(test_rows, predicted, strict=True):
+        refined = rules.refine(slug, examples[row].title, examples[row].text)
+        if refined != slug:
+            fired.setdefault(f"{slug}→{refined}", Counter())[examples[row].label] += 1
+    total = sum(sum(c.values()) for c in fired.values())
+    print(f"rules: {total} of {len(predicted)} held-out answers refined (ANT labels of those in brackets)")
+    for change, labels in sorted(fired.items()):
+        print(f"  {change:<32} {sum(labels.values()):>5}  {dict(labels)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=training.CORPUS)
+    parser.add_argument("--quick", action="store_true", help="held-out split only, no leave-one-outlet-out")
+    args = parser.parse_args(argv)
+    if not args.corpus.exists():
+        print(f"SKIP: corpus not found at {args.corpus}")
+        return 0
+
+    examples = training.load_examples(args.corpus)
+    labels = np.array([e.label for e in examples])
+    sources = np.array([e.source for e in examples])
+    print(f"ANT: {len(examples)} articles after dedup")
+    started = time.perf_counter()
+    ours_counts = training.featurize(examples)
+    ours_featurize = time.perf_counter() - started
+    baseline = Baseline()
+    started = time.perf_counter()
+    base_counts = baseline.counts([baseline.document(e) for e in examples])
+    base_featurize = time.perf_counter() - started
+    print(f"featurize all: ours {ours_featurize:.0f} s, baseline {base_featurize:.0f} s")
+
+    train, test = training.heldout_split(examples)
+    splits = [("held-out 20 %", train, test)]
+    if not args.quick:
+        everything = np.arange(len(examples))
+        for outlet in sorted(set(sources)):
+            splits.append((f"outlet {outlet}", everything[sources != outlet], everything[sources == outlet]))
+
+    print(f"\n{'split':<20} {'n_test':>6} {'baseline':>9} {'ours':>7} {'ratio':>6}")
+    outlet_scores = []
+    for name, train_rows, test_rows in splits:
+        truth = labels[test_rows].tolist()
+        base_f1 = training.macro_f1(
+            truth, list(baseline.fit_predict(base_counts, labels, train_rows, test_rows))
+        )
+        predicted, scores = ours_fit_predict(ours_counts, labels, train_rows, test_rows)
+        ours_f1 = training.macro_f1(truth, predicted)
+        if name.startswith("held-out"):
+            heldout_result = (scores, predicted, truth)
+        if name.startswith("outlet"):
+            outlet_scores.append((base_f1, ours_f1))
+        print(
+            f"{name:<20} {len(test_rows):>6} {base_f1:>9.4f} {ours_f1:>7.4f} {ours_f1 / base_f1:>6.3f}",
+            flush=True,
+        )
+    if outlet_scores:
+        base_mean, ours_mean = np.mean(outlet_scores, axis=0)
+        base_min, ours_min = np.min(outlet_scores, axis=0)
+        print(
+            f"{'outlets mean':<20} {'':>6} {base_mean:>9.4f} {ours_mean:>7.4f} {ours_mean / base_mean:>6.3f}"
+        )
+        print(f"{'outlets min':<20} {'':>6} {base_min:>9.4f} {ours_min:>7.4f} {ours_min / base_min:>6.3f}")
+
+    report_confidence(*heldout_result)
+    report_rules(examples, test, heldout_result[1])
+
+    # Speed, one article at a time as the pipeline calls it. The baseline was last fitted on
+    # the final split above; only its speed matters here.
+    sample = [examples[i] for i in test[:SPEED_SAMPLE]]
+    classifier = TopicClassifier.default()
+    classifier.predict(sample[0].title, sample[0].text)  # warm caches
+    started = time.perf_counter()
+    for example in sample:
+        classifier.predict(example.title, example.text)
+    ours_ms = (time.perf_counter() - started) / len(sample) * 1000
+    started = time.perf_counter()
+    for example in sample:
+        baseline.predict_one(example)
+    base_ms = (time.perf_counter() - started) / len(sample) * 1000
+    print(
+        f"\nprediction ms/article: ours {ours_ms:.2f}, baseline {base_ms:.2f}, ratio {ours_ms / base_ms:.2f}"
+    )
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
