@@ -145,3 +145,21 @@ def test_every_field_says_which_version_added_it():
             assert 1 <= int(field.metadata[b"since"]) <= schemas.SCHEMA_VERSION, field.name
             assert field.metadata[b"doc"], field.name
     assert set(schemas.VERSIONS) == set(range(1, schemas.SCHEMA_VERSION + 1))
+
+
+def test_recent_files_are_those_dated_or_written_within_the_lookback(tmp_path):
+    import time
+
+    from transforms.state import recent_article_files
+
+    old = tmp_path / "articles/date=2018-02-18/topic=politics"
+    older = tmp_path / "articles/date=2017-05-01/topic=sport"
+    for directory in (old, older):
+        directory.mkdir(parents=True)
+        pq.write_table(pa.table({"article_id": ["x"]}), directory / "part-r-0000.parquet")
+    long_ago = time.time() - 400 * 86400
+    os.utime(older / "part-r-0000.parquet", (long_ago, long_ago))
+    found = [os.path.relpath(p, tmp_path) for p in recent_article_files(str(tmp_path), 30)]
+    # 2018 article written just now (a feed still lists it) counts; the 2017 file written long ago does not.
+    assert found == ["articles/date=2018-02-18/topic=politics/part-r-0000.parquet"]
+    assert len(recent_article_files(str(tmp_path), 0)) == 2

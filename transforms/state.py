@@ -90,19 +90,32 @@ def commit_feed_state(output: str, run_id: str) -> int:
 
 
 def recent_article_files(output: str, lookback_days: int, today: dt.date | None = None) -> list[str]:
-    """Article files whose partition date lies within the look-back (0 = all of them)."""
+    """Article files written, or dated, within the look-back (0 = all of them).
+
+    A file counts when its partition date or its modification time lies within the window: an
+    old article that a feed still lists was written recently, and must still be recognised.
+    """
     pattern = FileSystems.join(output, "articles", "date=*", "topic=*", "part-*.parquet")
     try:
         matched = FileSystems.match([pattern])[0].metadata_list
     except Exception:  # no such directory yet: nothing written before
         return []
-    cutoff = None
+    cutoff_date = cutoff_time = None
     if lookback_days > 0:
-        cutoff = ((today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=lookback_days)).isoformat()
+        now = dt.datetime.now(dt.UTC)
+        cutoff_date = ((today or now.date()) - dt.timedelta(days=lookback_days)).isoformat()
+        cutoff_time = (now - dt.timedelta(days=lookback_days)).timestamp()
     paths = []
     for meta in matched:
         found = _PARTITION_DATE.search(meta.path.replace("\\", "/"))
-        if found and (cutoff is None or found.group(1) >= cutoff):
+        if not found:
+            continue
+        written = getattr(meta, "last_updated_in_seconds", None)
+        if (
+            cutoff_date is None
+            or found.group(1) >= cutoff_date
+            or (written is not None and written >= cutoff_time)
+        ):
             paths.append(meta.path)
     return sorted(paths)
 
