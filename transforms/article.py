@@ -16,6 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import trafilatura
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_domain,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from schemas import ARTICLES, FeedEntry, Reject
 from transforms.arabic import count_words, normalize_display, normalize_match
@@ -28,6 +42,8 @@ from transforms.urls import article_id, canonicalize_url, is_article_url, is_htt
 
 ARTICLE_COLUMNS = tuple(f.name for f in ARTICLES)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")
+# htmldate: no extensive search (it guesses from any date-like text), the original date over updates.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,43 @@ def prose_word_count(body: str) -> int:
     return total
 
 
+MAX_CAPTIONS = 20
+
+
+# <figcaption>, and the caption elements of CMSes that predate it (WordPress "wp-caption-text",
+# Drupal "image-field-caption", and the many "…-caption" / "caption" classes of outlet themes).
+_CAPTION_XPATH = ".//figcaption|.//*[contains(concat(' ', normalize-space(@class), ' '), 'caption')][not(.//figcaption)]"
+
+
+def figure_captions(tree: HtmlElement) -> list[str]:
+    """Captions of the article's images, which extractors drop along with the images.
+
+    Only inside the page's ``<article>`` or ``<main>`` when it has one: teaser rails beside the
+    article carry pictures of other stories.
+    """
+    scope = tree.xpath("//article|//main") or [tree]
+    captions = []
+    for container in scope:
+        for node in container.xpath(_CAPTION_XPATH):
+            text = normalize_display(" ".join(node.itertext()))
+            if text and len(text) <= 500:
+                captions.append(text)
+            if len(captions) >= MAX_CAPTIONS:
+                return captions
+    return captions
+
+
+def _merge_captions(*groups) -> list[str]:
+    merged, seen = [], set()
+    for group in groups:
+        for caption in group:
+            key = normalize_match(caption)
+            if key and key not in seen:
+                seen.add(key)
+                merged.append(caption)
+    return merged
+
+
 def _reject(url: str, entry: FeedEntry | None, reason: str, detail: str) -> Reject:
     return Reject.make(url, entry.source if entry else None, "extract", reason, detail,
                        entry.feed_url if entry else None)
@@ -107,6 +160,7 @@ def _finish(
     entry: FeedEntry | None,
     run_id: str,
     settings: ExtractSettings,
+    captions: list[str] = (),
 ) -> dict | Reject:
     if len(text) > settings.max_text_chars:
         text = text[: settings.max_text_chars]
@@ -141,7 +195,7 @@ def _finish(
         body=body,
         body_match=normalize_match(body),
         word_count=words,
-        image_captions=list(cleaned.image_captions),
+        image_captions=_merge_captions(captions, cleaned.image_captions),
         removed_boilerplate=[dict(item) for item in cleaned.removed],
         run_id=run_id,
         date=(published or fetched).astimezone(UTC).strftime("%Y-%m-%d"),
@@ -169,6 +223,44 @@ def _canonical(url: str, declared: str | None) -> str:
     return canonical
 
 
+def page_metadata(tree: HtmlElement, default_url: str | None, *, want_date: bool) -> Document:
+    """The page metadata we use (title, author, url, sitename, description; date when ``want_date``).
+
+    The same steps and results as ``trafilatura.metadata.extract_metadata`` (pinned 2.3.1), less
+    what we never read: categories, tags and licence (about a tenth of the cost of a page), and
+    htmldate's date search when the feed already dated the entry. ``tree`` is not modified.
+    """
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception:  # trafilatura's JSON-LD parsing has bugs on odd pages; it skips them too
+        pass
+    if not metadata.title:
+        metadata.title = extract_title(tree)
+    if not metadata.author:
+        metadata.author = extract_author(tree)
+    if not metadata.url:
+        metadata.url = extract_url(tree, default_url)
+    if metadata.url:
+        metadata.hostname = extract_domain(metadata.url, fast=True)
+    if want_date:
+        metadata.date = find_date(tree, **_DATE_PARAMS, url=metadata.url)
+    if not metadata.sitename:
+        metadata.sitename = extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+        if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
+            metadata.sitename = metadata.sitename.title()
+    elif metadata.url:
+        match = META_URL.match(metadata.url)
+        if match:
+            metadata.sitename = match[1]
+    metadata.clean_and_trim()
+    return metadata
+
+
 def article_from_html(
     html: str,
     url: str,
@@ -186,10 +278,17 @@ def article_from_html(
         return _reject(url, entry, "too_large", f"{len(html)} characters of HTML (limit {settings.max_html_chars})")
     if not html.strip():
         return _reject(url, entry, "extraction_empty", "empty page")
+    tree = load_html(html)
+    if tree is None:
+        return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
+    published = entry.published_at if entry and entry.published_at else None
+    # Metadata before extraction, on the untouched tree (bare_extraction works on a copy).
+    metadata = page_metadata(tree, final_url or url, want_date=published is None)
+    captions = figure_captions(tree)
     document = trafilatura.bare_extraction(
-        html,
+        tree,
         url=final_url or url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -197,30 +296,29 @@ def article_from_html(
         # unwraps every link afterwards, so no markup reaches the body.
         include_links=True,
         deduplicate=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not (document.text or "").strip():
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
     feed_title = entry.title if entry else None
-    title = _clean_title(document.title, document.sitename, feed_title)
-    authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
+    title = _clean_title(metadata.title, metadata.sitename, feed_title)
+    authors = [a.strip() for a in (metadata.author or "").split(";") if a.strip()]
     if not authors and entry:
         authors = list(entry.authors)
-    published = entry.published_at if entry and entry.published_at else None
-    if published is None and document.date:
-        published = parse_datetime(document.date)
+    if published is None and metadata.date:
+        published = parse_datetime(metadata.date)
     return _finish(
         text=document.text,
         url=url,
-        canonical_url=_canonical(final_url or url, document.url),
+        canonical_url=_canonical(final_url or url, metadata.url),
         title=title,
-        description=document.description,
+        description=metadata.description,
         authors=authors,
         published_at=published,
         fetched_at=fetched_at,
         entry=entry,
         run_id=run_id,
         settings=settings,
+        captions=captions,
     )
 
 
