@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from transforms.entities import MAX_CHARS, EntityRecognizer, canonical_key
+import configs
+from transforms.entities import MAX_CHARS, MODEL_NAME, EntityRecognizer, canonical_key
+from transforms.ner_features import gazetteer_tags, token_keys, token_spans, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 NEWSFANE = REPO.parent / "shared" / "corpus" / "ner" / "newsfane_gold_dev.txt"
@@ -166,6 +169,102 @@ def test_one_megabyte_body_is_bounded(recognizer: EntityRecognizer) -> None:
     assert elapsed < 10, f"{elapsed:.1f}s"
     assert mentions and all(m["end"] <= MAX_CHARS for m in mentions)
     assert all(text[m["start"] : m["end"]] == m["text"] for m in mentions[:50])
+
+
+# -- pinned outputs and the fast decoder -----------------------------------------------------
+
+PINNED = [
+    (
+        "استقبل رئيس الوزراء العراقي مصطفى الكاظمي في بغداد وفداً من البنك الدولي لبحث تمويل مشاريع الكهرباء.",
+        [
+            {"text": "مصطفى الكاظمي", "start": 28, "end": 41, "type": "PER", "canonical": "مصطفى الكاظمي"},
+            {"text": "بغداد", "start": 45, "end": 50, "type": "LOC", "canonical": "بغداد"},
+            {"text": "البنك الدولي", "start": 60, "end": 72, "type": "ORG", "canonical": "البنك الدولي"},
+        ],
+    ),
+    (
+        "وأعلنت شركة أرامكو السعودية أمس أن أرباحها ارتفعت، بينما تراجعت أسهم الشركات في بورصة دبي.",
+        [
+            {"text": "أرامكو السعودية", "start": 12, "end": 27, "type": "ORG", "canonical": "أرامكو"},
+            {"text": "دبي", "start": 86, "end": 89, "type": "LOC", "canonical": "دبي"},
+        ],
+    ),
+    (
+        "التقى الملك عبدالله الثاني في عمّان وزيرَ الخارجية الأميركي أنتوني بلينكن.\nوناقش الجانبان الأوضاع في غزة ولبنان.",
+        [
+            {
+                "text": "الملك عبدالله الثاني",
+                "start": 6,
+                "end": 26,
+                "type": "PER",
+                "canonical": "الملك عبدالله الثاني",
+            },
+            {"text": "عمّان", "start": 30, "end": 35, "type": "LOC", "canonical": "عمان"},
+            {"text": "أنتوني بلينكن", "start": 60, "end": 73, "type": "PER", "canonical": "أنتوني بلينكن"},
+            {"text": "غزة", "start": 101, "end": 104, "type": "LOC", "canonical": "غزة"},
+            {"text": "لبنان", "start": 106, "end": 111, "type": "LOC", "canonical": "لبنان"},
+        ],
+    ),
+]
+
+# Own sentences for the decoder checks: titles, proclitics, diacritics, Latin, a line break,
+# and one run of 150 words without a full stop (cut into windows of MAX_WINDOW_TOKENS).
+DECODER_TEXTS = [
+    *(text for text, _ in PINNED),
+    "فاز نادي الأهلي المصري على الوداد المغربي بهدفين في نهائي دوري أبطال أفريقيا بالدار البيضاء",
+    "وقالت منظمة الصحة العالمية (WHO) إن 3 ملايين طفل في اليمن والسودان بحاجة إلى لقاحات",
+    "وَزَارَةُ الدّاخليّـة\nأكدت للصحفيين في الرباط أنّ التحقيق مستمر؟ نعم!",
+    " ".join(["وزار الوفد الكويتي مدينة إسطنبول ثم أنقرة وعقد لقاءات مع مسؤولين أتراك"] * 12),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PINNED)
+def test_pinned_mentions(recognizer: EntityRecognizer, text: str, expected: list[dict]) -> None:
+    assert recognizer.recognize(text) == expected
+
+
+def test_decoder_gives_crfsuite_labels(recognizer: EntityRecognizer) -> None:
+    """The numpy decoder must reproduce pycrfsuite's Tagger.tag on the same features."""
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(configs.path(MODEL_NAME)))
+    windows_seen = 0
+    for text in DECODER_TEXTS:
+        surfaces, starts, _ends = token_spans(text)
+        keys = token_keys(surfaces)
+        windows = recognizer._windows(text, surfaces, starts)
+        tokens = tokenize(text)
+        expected, gaz_tags = [], []
+        for lo, hi in windows:
+            window_keys = keys[lo:hi]
+            gaz_tags += gazetteer_tags(recognizer.gazetteer, window_keys)
+            expected += tagger.tag(recognizer.features(tokens[lo:hi]))
+        windows_seen += len(windows)
+        assert recognizer.decoder.tag(surfaces, keys, gaz_tags, windows) == expected, text
+        assert any(label != "O" for label in expected)
+    assert windows_seen > len(DECODER_TEXTS)  # the long text and the line break were cut
+
+
+def test_token_spans_agree_with_tokenize() -> None:
+    for text in [*DECODER_TEXTS, "", "  ", "أ\u064b ب", "ـــ،؛\u200fكلمة"]:
+        surfaces, starts, ends = token_spans(text)
+        tokens = tokenize(text)
+        assert surfaces == [t.text for t in tokens]
+        assert starts == [t.start for t in tokens] and ends == [t.end for t in tokens]
+        assert token_keys(surfaces) == [t.key for t in tokens]
+
+
+def test_threads_and_a_full_word_memo_give_the_serial_answer(recognizer: EntityRecognizer) -> None:
+    """A fresh recogniser (empty per-word tables) shared by threads, with a memo limit small
+    enough that the tables are reset while they run."""
+    expected = [recognizer.recognize(text) for text in DECODER_TEXTS]
+    fresh = EntityRecognizer(model_path=configs.path(MODEL_NAME))
+    fresh.decoder._MEMO_LIMIT = 60
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(fresh.recognize, DECODER_TEXTS * 4))
+    assert results == expected * 4
+    assert fresh.decoder._generation > 0 and len(fresh.decoder._row_of) <= 60
 
 
 # -- held-out quality (corpus) -------------------------------------------------------------

@@ -12,15 +12,24 @@ re-joins the clitics the way raw text writes them (``وقال``, ``انه``) and
 whitespace/punctuation tokens, as the pipeline does. Clitic knowledge moves into the features
 (stripped forms, proclitic letters) and into one extra label bit: ``pB-X`` means "entity X
 starts after a one- or two-letter proclitic inside this token" (``وألمانيا``).
+
+Run time does not hand these strings to crfsuite: ``CrfDecoder`` reads the model's weights
+(``CrfModel``) and turns what ``FeatureExtractor`` gives each distinct word into weight rows
+once, so tagging an article is table look-ups plus a numpy Viterbi, with crfsuite's labels.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+import struct
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from transforms.arabic import normalize_match
 
@@ -49,19 +58,43 @@ _KEY_MEMO: dict[str, str] = {}
 _KEY_MEMO_LIMIT = 300_000
 
 
+def token_key(surface: str) -> str:
+    """Match key of one token (memoised: news vocabulary is Zipfian)."""
+    key = _KEY_MEMO.get(surface)
+    if key is None:
+        key = normalize_match(surface) or surface
+        if len(_KEY_MEMO) < _KEY_MEMO_LIMIT:  # bounded: a hostile 1 MB body cannot grow it forever
+            _KEY_MEMO[surface] = key
+    return key
+
+
 def tokenize(text: str) -> list[Token]:
     """Word and punctuation tokens with character offsets into ``text``."""
-    tokens = []
-    memo = _KEY_MEMO
-    for m in _TOKEN.finditer(text):
-        surface = m.group()
-        key = memo.get(surface)
-        if key is None:
-            key = normalize_match(surface) or surface
-            if len(memo) < _KEY_MEMO_LIMIT:  # bounded: a hostile 1 MB body cannot grow it forever
-                memo[surface] = key
-        tokens.append(Token(surface, m.start(), m.end(), key))
-    return tokens
+    return [Token(m.group(), m.start(), m.end(), token_key(m.group())) for m in _TOKEN.finditer(text)]
+
+
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+
+
+def token_spans(text: str) -> tuple[list[str], list[int], list[int]]:
+    """``tokenize`` as parallel lists (surfaces, starts, ends), without building Token objects:
+    the run-time path, where a frozen dataclass per token costs more than the rest of tokenising."""
+    # split() with a capturing group alternates gap, token, gap, ..., gap; running sums of
+    # the part lengths are the offsets, all computed in C.
+    parts = _TOKEN_SPLIT.split(text)
+    offsets = list(itertools.accumulate(map(len, parts)))
+    return parts[1::2], offsets[0::2][: len(parts) // 2], offsets[1::2]
+
+
+def token_keys(surfaces: Sequence[str]) -> list[str]:
+    """``token_key`` of every surface (the memo answers almost all of them)."""
+    keys = list(map(_KEY_MEMO.get, surfaces))
+    if None in keys:
+        keys = [
+            key if key is not None else token_key(surface)
+            for key, surface in zip(keys, surfaces, strict=True)
+        ]
+    return keys
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -121,25 +154,46 @@ class Gazetteer:
     ``entries`` maps a tuple of match-key words to (type, display form).
     """
 
+    _MEMO_LIMIT = 300_000
+
     def __init__(self, entries: dict[tuple[str, ...], tuple[str, str]]):
         self.entries = entries
         self.by_first: dict[str, int] = {}
         for words in entries:
             self.by_first[words[0]] = max(self.by_first.get(words[0], 0), len(words))
+        # word -> the ways a name can start at it, (proclitic letters, first name word, longest
+        # name length); empty for almost every word, which is what makes ``find`` cheap.
+        self._starts: dict[str, tuple[tuple[int, str, int], ...]] = {}
+
+    def _starts_at(self, key: str) -> tuple[tuple[int, str, int], ...]:
+        by_first = self.by_first
+        starts = tuple(
+            (prefix_len, first, by_first[first])
+            for prefix_len, first in self._first_forms(key)
+            if first in by_first
+        )
+        if len(self._starts) < self._MEMO_LIMIT:
+            self._starts[key] = starts
+        return starts
 
     def find(self, keys: Sequence[str]) -> list[tuple[int, int, int, str, str]]:
         """Matches as (first token, end token, proclitic chars in first token, type, display)."""
-        found = []
-        i, n = 0, len(keys)
-        while i < n:
+        found: list[tuple[int, int, int, str, str]] = []
+        n = len(keys)
+        starts_of = list(map(self._starts.get, keys))
+        if None in starts_of:
+            starts_of = [self._starts_at(key) if starts is None else starts for key, starts in zip(keys, starts_of, strict=True)]  # fmt: skip
+        entries = self.entries
+        i = 0
+        for candidate in [index for index, starts in enumerate(starts_of) if starts]:
+            if candidate < i:
+                continue
+            i = candidate
             match = None
-            for prefix_len, first in self._first_forms(keys[i]):
-                longest = self.by_first.get(first)
-                if not longest:
-                    continue
+            for prefix_len, first, longest in starts_of[i]:
                 for length in range(min(longest, n - i), 0, -1):
                     words = (first, *keys[i + 1 : i + length])
-                    hit = self.entries.get(words)
+                    hit = entries.get(words)
                     if hit:
                         if match is None or length > match[1] - match[0]:
                             match = (i, i + length, prefix_len, hit[0], hit[1])
@@ -147,8 +201,6 @@ class Gazetteer:
             if match:
                 found.append(match)
                 i = match[1]
-            else:
-                i += 1
         return found
 
     @staticmethod
@@ -180,8 +232,8 @@ class FeatureExtractor:
     ``classes``: word -> (coarse class, fine class, frequency band) from unlabelled news;
     ``heads``: head nouns that open an organisation or place name (حزب, وزارة, مدينة ...).
     Everything that depends on one word alone is computed once per (word, shape) and memoised:
-    news vocabulary is Zipfian, so most tokens of an article hit the memo, which is what keeps
-    ``recognize`` at a few milliseconds per article.
+    news vocabulary is Zipfian, so most tokens of a corpus hit the memo (training; at run time
+    ``CrfDecoder`` memoises weights per word instead, through ``word_attributes``).
     """
 
     _MEMO_LIMIT = 300_000
@@ -201,6 +253,14 @@ class FeatureExtractor:
         cached = self._memo.get((k, shape))
         if cached is not None:
             return cached
+        entry = self.word_attributes(k, shape)
+        if len(self._memo) < self._MEMO_LIMIT:
+            self._memo[(k, shape)] = entry
+        return entry
+
+    def word_attributes(self, k: str, shape: str) -> tuple[list[str], dict[int, list[str]]]:
+        """A word's own attributes, and what it gives a neighbour at each offset (not memoised:
+        ``CrfDecoder`` keeps weights per word instead of these strings)."""
         classes, titles, heads = self.classes, self.titles, self.heads
         stripped = strip_proclitics(k)
         found = classes.get(k)
@@ -252,10 +312,7 @@ class FeatureExtractor:
             if offset < 0 and k in heads:
                 feats.append(f"{offset}head={heads[k]}")
             as_neighbour[offset] = feats
-        entry = (base, as_neighbour)
-        if len(self._memo) < self._MEMO_LIMIT:
-            self._memo[(k, shape)] = entry
-        return entry
+        return base, as_neighbour
 
     def __call__(
         self, keys: Sequence[str], shapes: Sequence[str], gaz_tags: Sequence[str]
@@ -302,3 +359,296 @@ def gazetteer_tags(gazetteer: Gazetteer, keys: Sequence[str]) -> list[str]:
         for j in range(first + 1, end):
             tags[j] = "I-" + typ
     return tags
+
+
+# -- run-time CRF decoding -------------------------------------------------------------------
+#
+# pycrfsuite.Tagger.tag spends most of its time turning ~45 attribute strings per token into
+# ids; here everything that depends on one word alone (its own attributes and what it gives
+# its neighbours) is turned into weights once per distinct word, so a token costs a few table
+# look-ups and the Viterbi runs vectorised over all windows of a text at once. The labels are
+# the ones crfsuite would give: same float64 weights, and each token's state scores are summed
+# in crfsuite's order (attribute by attribute, in the order FeatureExtractor lists them).
+
+
+class CrfModel:
+    """Labels, attribute ids and float64 weights of a crfsuite CRF1d model file.
+
+    Read from the binary layout (crfsuite's crf1dm.c: a 48-byte header, a FEAT chunk of
+    (type, source, destination, weight) records, CQDB string tables for labels and attributes)
+    rather than through ``Tagger.info()``, whose text dump rounds weights to six decimals:
+    rounded weights could flip near-ties and make run time disagree with crfsuite.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        attribute_ids: dict[str, int],
+        state_weights: np.ndarray,
+        transitions: np.ndarray,
+    ):
+        self.labels = tuple(labels)
+        self.attribute_ids = attribute_ids
+        # One row per attribute plus a final all-zero row that unknown attributes point at
+        # (adding 0.0 leaves a float64 sum bit-for-bit unchanged).
+        self.state_weights = state_weights
+        self.unknown = len(state_weights) - 1
+        self.transitions = transitions  # [from label, to label]
+
+    @classmethod
+    def load(cls, path: str | Path) -> CrfModel:
+        data = Path(path).read_bytes()
+        (magic, _size, kind, _version, _n_features, n_labels, n_attrs, off_features, off_labels,
+         off_attrs, _off_label_refs, _off_attr_refs) = struct.unpack_from("<4sI4sI8I", data, 0)  # fmt: skip
+        if magic != b"lCRF" or kind != b"FOMC":
+            raise ValueError(f"{path}: not a crfsuite CRF1d model")
+        chunk, _chunk_size, n_features = struct.unpack_from("<4sII", data, off_features)
+        if chunk != b"FEAT":
+            raise ValueError(f"{path}: no feature chunk at offset {off_features}")
+        features = np.frombuffer(
+            data,
+            dtype=np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")]),
+            count=n_features,
+            offset=off_features + 12,
+        )
+        labels = _cqdb_strings(data, off_labels, n_labels)
+        attributes = _cqdb_strings(data, off_attrs, n_attrs)
+        state = features[features["type"] == 0]
+        state_weights = np.zeros((n_attrs + 1, n_labels), dtype=np.float64)
+        state_weights[state["src"], state["dst"]] = state["weight"]
+        moves = features[features["type"] == 1]
+        transitions = np.zeros((n_labels, n_labels), dtype=np.float64)
+        transitions[moves["src"], moves["dst"]] = moves["weight"]
+        return cls(labels, {name: index for index, name in enumerate(attributes)}, state_weights, transitions)
+
+
+def _cqdb_strings(data: bytes, offset: int, count: int) -> list[str]:
+    """Strings of a CQDB chunk by id, through its backward array (id -> record offset); a
+    record is (int32 id, uint32 size, bytes with a trailing NUL)."""
+    magic, _size, _flag, _byteorder, backward_size, backward_offset = struct.unpack_from(
+        "<4sIIIII", data, offset
+    )
+    if magic != b"CQDB" or backward_size < count:
+        raise ValueError(f"no string table at offset {offset}")
+    strings = []
+    for index, record in enumerate(np.frombuffer(data, "<u4", count, offset + backward_offset).tolist()):
+        record_id, size = struct.unpack_from("<iI", data, offset + record)
+        if record_id != index:
+            raise ValueError(f"string table at offset {offset}: record {record_id} where {index} expected")
+        start = offset + record + 8
+        strings.append(data[start : start + size - 1].decode("utf-8"))
+    return strings
+
+
+_NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
+
+
+class CrfDecoder:
+    """``pycrfsuite.Tagger.tag(FeatureExtractor(...))`` for many windows of one text at once.
+
+    Thread-safe: the per-word tables grow under a lock; decoding itself keeps no state.
+    """
+
+    _MEMO_LIMIT = 200_000
+
+    def __init__(self, model: CrfModel, extract: FeatureExtractor):
+        self.model = model
+        self.extract = extract
+        self._lock = threading.Lock()
+        ids = model.attribute_ids
+        self._edge = {offset: ids.get(f"{offset}w=<edge>", model.unknown) for offset in _NEIGHBOUR_OFFSETS}
+        self._bos = ids.get("BOS", model.unknown)
+        # "bi=a|b" / "bi+=a|b" by a, then b; every "|" is tried as the separator because a
+        # punctuation token may itself be "|".
+        self._bigrams: dict[str, dict[str, list[int]]] = {}
+        for name, index in ids.items():
+            for slot, prefix in enumerate(("bi=", "bi+=")):
+                if name.startswith(prefix):
+                    pair = name[len(prefix) :]
+                    for cut in (i for i, char in enumerate(pair) if char == "|"):
+                        by_second = self._bigrams.setdefault(pair[:cut], {})
+                        by_second.setdefault(pair[cut + 1 :], [model.unknown, model.unknown])[slot] = index
+        self._gaz_code: dict[str, int] = {}
+        self._gaz_own: list[int] = []  # code -> id of "g=TAG"
+        self._gaz_near: dict[int, list[int]] = {offset: [] for offset in _NEIGHBOUR_OFFSETS}
+        self._generation = -1  # bumped by every reset of the per-word tables
+        self._reset_words()
+
+    def _reset_words(self) -> None:
+        self._generation += 1
+        self._row_of: dict[str, int] = {}  # token surface -> row of the tables below
+        capacity = 4096
+        labels = len(self.model.labels)
+        self._own = np.zeros((capacity, labels))  # a word's own attributes, summed in order
+        self._near = {  # attribute ids a word gives the token at -offset from it, padded
+            offset: np.full((capacity, 1), self.model.unknown, dtype=np.intp) for offset in _NEIGHBOUR_OFFSETS
+        }
+
+    def _rows(self, surfaces: Sequence[str]) -> list[int]:
+        """Table rows of the tokens, adding the words not seen yet (called with the lock held)."""
+        row_of = self._row_of
+        rows = [row_of.get(surface, -1) for surface in surfaces]
+        if -1 not in rows:
+            return rows
+        new = list(dict.fromkeys(surface for surface, row in zip(surfaces, rows, strict=True) if row < 0))
+        if len(row_of) + len(new) > self._MEMO_LIMIT:
+            self._reset_words()  # bounded memory: the next texts rebuild what they use
+            new = list(dict.fromkeys(surfaces))
+        self._add_words(new)
+        row_of = self._row_of
+        return [row_of[surface] for surface in surfaces]
+
+    def _add_words(self, surfaces: Sequence[str]) -> None:
+        """Rows for words not seen yet (called with the lock held)."""
+        first = len(self._row_of)
+        last = first + len(surfaces)
+        while last > len(self._own):
+            self._own = np.concatenate([self._own, np.zeros_like(self._own)])
+            self._near = {
+                offset: np.concatenate([table, np.full_like(table, self.model.unknown)])
+                for offset, table in self._near.items()
+            }
+        ids, weights, unknown = self.model.attribute_ids, self.model.state_weights, self.model.unknown
+        own_ids: list[list[int]] = []
+        near_ids: dict[int, list[list[int]]] = {offset: [] for offset in _NEIGHBOUR_OFFSETS}
+        for surface in surfaces:
+            own, as_neighbour = self.extract.word_attributes(token_key(surface), word_shape(surface))
+            own_ids.append([ids.get(attribute, unknown) for attribute in own])
+            for offset, attributes in as_neighbour.items():
+                near_ids[offset].append([ids.get(attribute, unknown) for attribute in attributes])
+        # cumsum adds left to right, as crfsuite does attribute by attribute (padding adds 0.0).
+        self._own[first:last] = weights[_padded(own_ids, unknown)].cumsum(axis=1)[:, -1]
+        for offset, lists in near_ids.items():
+            block = _padded(lists, unknown)
+            table = self._near[offset]
+            if block.shape[1] > table.shape[1]:
+                wider = np.full((len(table), block.shape[1]), unknown, dtype=np.intp)
+                wider[:, : table.shape[1]] = table
+                self._near[offset] = table = wider
+            table[first:last, : block.shape[1]] = block
+        self._row_of.update(zip(surfaces, range(first, last), strict=True))
+
+    def _gaz_codes(self, gaz_tags: Sequence[str]) -> list[int]:
+        codes = list(map(self._gaz_code.get, gaz_tags))
+        if None not in codes:
+            return codes
+        with self._lock:
+            ids, unknown = self.model.attribute_ids, self.model.unknown
+            for tag in gaz_tags:
+                if tag not in self._gaz_code:
+                    self._gaz_own.append(ids.get("g=" + tag, unknown))
+                    for offset in _NEIGHBOUR_OFFSETS:
+                        self._gaz_near[offset].append(ids.get(f"{offset}g={tag}", unknown))
+                    self._gaz_code[tag] = len(self._gaz_code)
+        return [self._gaz_code[tag] for tag in gaz_tags]
+
+    def tag(
+        self,
+        surfaces: Sequence[str],
+        keys: Sequence[str],
+        gaz_tags: Sequence[str],
+        windows: Sequence[tuple[int, int]],
+    ) -> list[str]:
+        """Labels of all tokens; ``windows`` are (first, end) token ranges that partition the
+        text, each tagged as its own sequence (what ``tagger.tag`` gets once per window)."""
+        n = len(surfaces)
+        if not n:
+            return []
+        model = self.model
+        unknown = model.unknown
+        weights = model.state_weights
+        lengths = np.array([hi - lo for lo, hi in windows], dtype=np.intp)
+        window = np.repeat(np.arange(len(windows)), lengths)
+        position = np.arange(n) - np.repeat(np.array([lo for lo, _ in windows], dtype=np.intp), lengths)
+
+        gaz = np.array(self._gaz_codes(gaz_tags), dtype=np.intp)
+        with self._lock:
+            rows = self._rows(surfaces)
+            index = np.array(rows, dtype=np.intp)
+            scores = self._own[index]  # copies: safe to use after the lock is released
+            near = {offset: table[index] for offset, table in self._near.items()}
+        gaz_own = np.array(self._gaz_own, dtype=np.intp)
+        scores += weights[gaz_own[gaz]]
+        everything = np.arange(n)
+        for offset in _NEIGHBOUR_OFFSETS:
+            other = np.clip(everything + offset, 0, n - 1)
+            inside = (everything + offset == other) & (window[other] == window)
+            # In order: what the neighbour gives, then its gazetteer tag; outside the window
+            # the single "<edge>" attribute (padding is the all-zero row).
+            columns = np.concatenate(
+                [near[offset][other], np.array(self._gaz_near[offset], dtype=np.intp)[gaz[other]][:, None]],
+                axis=1,
+            )
+            columns[~inside] = unknown
+            columns[~inside, 0] = self._edge[offset]
+            for column in columns.T:
+                scores += weights[column]
+        bigram = np.full(n, unknown, dtype=np.intp)
+        bigram_next = np.full(n, unknown, dtype=np.intp)
+        seconds = list(map(self._bigrams.get, keys))  # by second word, for pairs led by each key
+        starts = position.tolist()
+        for i in [i for i, by_second in enumerate(seconds) if by_second is not None]:
+            if i + 1 < n and starts[i + 1]:
+                found = seconds[i].get(keys[i + 1])
+                if found is not None:
+                    bigram[i + 1], bigram_next[i] = found
+        scores += weights[bigram]
+        scores += weights[bigram_next]
+        scores += weights[np.where(position == 0, self._bos, unknown)]
+        labels = _viterbi(scores, model.transitions, window, position, lengths)
+        names = model.labels
+        return [names[label] for label in labels.tolist()]
+
+
+def _padded(lists: Sequence[list[int]], fill: int) -> np.ndarray:
+    width = max(map(len, lists))
+    return np.array([ids + [fill] * (width - len(ids)) for ids in lists], dtype=np.intp)
+
+
+def _viterbi(
+    scores: np.ndarray, transitions: np.ndarray, window: np.ndarray, position: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """Best label path of every window, as crfsuite's crf1d_viterbi computes it: the same
+    additions in the same order, and ties go to the lowest label id (np.argmax's first max
+    is crfsuite's strict ``<``). All windows advance together, one position per step."""
+    n_windows, n_labels, longest = len(lengths), transitions.shape[0], int(lengths.max())
+    state = np.zeros((longest, n_windows, n_labels))
+    state[position, window] = scores
+    state = state.reshape(longest, n_windows * n_labels)
+    # history[t, w*L + j]: best score of window w's paths that end in label j at position t
+    history = np.empty((longest, n_windows * n_labels))
+    history[0] = state[0]
+    # candidates[i, w*L + j] = history[t-1, w*L + i] + transitions[i, j]; the max over i
+    # reduces the outer axis, which numpy does as whole-row maximums.
+    spread = np.repeat(
+        (np.arange(n_windows)[None, :, None] * n_labels + np.arange(n_labels)[:, None, None]),
+        n_labels,
+        axis=2,
+    ).reshape(n_labels, n_windows * n_labels)
+    moves = np.tile(transitions, (1, n_windows))
+    candidates = np.empty((n_labels, n_windows * n_labels))
+    for t in range(1, longest):
+        np.take(history[t - 1], spread, out=candidates)
+        candidates += moves
+        np.maximum.reduce(candidates, axis=0, out=history[t])
+        history[t] += state[t]
+    # Back-pointers are recomputed for the labels on the path only, from the same sums:
+    # cheaper than keeping an argmax for every label at every step.
+    every = np.arange(n_windows)
+    last = lengths - 1
+    by_window = history.reshape(longest, n_windows, n_labels)
+    final = by_window[last, every].argmax(axis=1)
+    ending_at: dict[int, list[int]] = {}
+    for index, end in enumerate(last.tolist()):
+        ending_at.setdefault(end, []).append(index)
+    path = np.zeros((longest, n_windows), dtype=np.intp)
+    into = transitions.T
+    current = final.copy()
+    for t in range(longest - 1, 0, -1):
+        ending = ending_at.get(t)
+        if ending:  # a window's path starts at its last token
+            current[ending] = final[ending]
+        current = (by_window[t - 1] + into[current]).argmax(axis=1)
+        path[t - 1] = current
+    path[last, every] = final
+    return path[position, window]
