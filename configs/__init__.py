@@ -21,7 +21,7 @@ def path(name: str) -> Path:
     return Path(str(resources.files(__name__).joinpath(name)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_yaml(name: str) -> Any:
     """Parsed content of a shipped YAML file (cached: treat it as read-only)."""
     with open(path(name), encoding="utf-8") as fh:

@@ -1,5 +1,6 @@
 """Arrow schemas and record types: ``schemas.ARTICLES``, ``schemas.Reject``, ``schemas.read_dataset``."""
 
+from schemas.reading import read_dataset
 from schemas.records import FeedEntry, FeedSpec, FetchedPage, Reject
 from schemas.tables import (
     ARTICLES,
@@ -15,7 +16,6 @@ from schemas.tables import (
     file_schema,
     partition_schema,
 )
-from schemas.reading import read_dataset
 
 __all__ = [
     "ARTICLES",

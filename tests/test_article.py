@@ -3,7 +3,13 @@
 import datetime as dt
 
 from schemas import FeedEntry, Reject
-from transforms.article import article_from_html, article_from_text, enrich_article, process_html, prose_word_count
+from transforms.article import (
+    article_from_html,
+    article_from_text,
+    enrich_article,
+    process_html,
+    prose_word_count,
+)
 
 PARAGRAPHS = [
     "عقد وفدان رفيعا المستوى من وزارتي الدفاع التركية والأميركية اجتماعا في العاصمة واشنطن لبحث قضايا الدفاع والأمن المشترك، وجرى الاتفاق على عقد الاجتماع القادم في أنقرة.",

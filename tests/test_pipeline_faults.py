@@ -11,13 +11,12 @@ import time
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from faultserver import ARTICLES, FaultServer, Reply
 
 import schemas
 from pipelines.ingest import build_pipeline, config_from_options
 from pipelines.report import metric_values
 from transforms.state import commit_feed_state
-
-from faultserver import ARTICLES, FaultServer, Reply
 
 # Each linked page and the outcome the pipeline must give it.
 PAGES = {
@@ -130,7 +129,7 @@ def test_hostile_categories_never_become_paths(first):
     import os
 
     vocabulary = {t["slug"] for t in __import__("configs").load_yaml("topics.yaml")["topics"]}
-    for root, dirs, _ in os.walk(tmp / "out"):
+    for _, dirs, _ in os.walk(tmp / "out"):
         for name in dirs:
             if name.startswith("topic="):
                 assert name.removeprefix("topic=") in vocabulary

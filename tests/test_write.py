@@ -108,7 +108,8 @@ def test_a_failure_mid_write_leaves_no_file_under_a_final_name(tmp_path):
 def test_a_failed_pipeline_publishes_no_file_of_the_failing_partition(tmp_path):
     bad = _article("b1", "2024-11-04", "politics", "عنوان")
     bad["word_count"] = "not a number"  # pyarrow refuses it while the writer streams
-    with pytest.raises(Exception):
+    # Beam re-raises the DoFn's own error type: pyarrow's, for a value of the wrong type.
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
         with TestPipeline() as p:
             _ = p | beam.Create([bad]) | WritePartitioned(str(tmp_path), "articles", schemas.ARTICLES, "run1")
     assert [f for f in _files(tmp_path) if f.endswith(".parquet")] == []
