@@ -13,14 +13,21 @@ works across runs with no state kept between runs. Prior rows are never re-emitt
 
 Shape (every step labelled; cost linear in the number of articles):
   Fingerprint ─► GroupByContentHash ─► ExactMatches                     (first copy wins)
-             ├─► NearBands ─► GroupByNearBand ─► NearMatches ─► BestNearMatch
+             ├─► NearBands ─► GroupByNearBand ─► NearCandidates ─┬─(earlier-run rows: estimate decides)──┐
+             │     JoinParentShingles ◄─(pairs within this run)──┘                                       │
+             │     ─► AttachParentShingles ─► JoinOwnShingles ─► VerifyNearMatches (exact Jaccard) ─► MergeNearMatches ─► BestNearMatch
              └─► StoryBands ─► GroupByStoryBand ─► StoryMatches ─► BestStoryMatch
   JoinMatches (CoGroupByKey by article_id) ─► ChooseParent
   Edges ─► CollectEdges (one global list of child→parent edges, at most one per article:
            a single-worker step that is fine at batch scale: 30k edges are ~2 MB)
         ─► ResolveStories ─► AttachStoryIds (CoGroupByKey) ─► articles
   KeyByStory ─► GroupByStory ─► StoryRows ─► stories
+Near-copies within one run are decided on the exact Jaccard of the two shingle sets
+(transforms/dedup.py, ``verify_near_match``): the LSH buckets carry only signatures, and each
+article's shingle set (4 bytes a shingle) travels once to the two joins, then once per distinct
+candidate pair, so memory stays a small constant per article.
 Counters in namespace "akhbar": dedup_articles, dedup_exact_duplicates, dedup_near_duplicates,
+dedup_near_candidates_rejected (articles whose every in-run candidate failed the exact check),
 dedup_story_matches, dedup_stories. A streaming version would replace CollectEdges with
 per-key state; see transforms/dedup.py for the method and its thresholds.
 """
@@ -34,6 +41,7 @@ import apache_beam as beam
 
 from transforms import dedup
 from transforms.metrics import counter
+from transforms.rowpack import pack, unpack
 
 
 def _config(name: str) -> dedup.DedupConfig:
@@ -52,22 +60,29 @@ class _PrepareFn(beam.DoFn):
         self._cfg = _config(self._config_name)
 
     def process(self, article: dict[str, Any]):
-        fingerprinted, member = dedup.prepare(article, self._is_prior, self._cfg)
+        fingerprinted, member, shingles = dedup.prepare_with_shingles(article, self._is_prior, self._cfg)
         digest = fingerprinted.get("content_hash")
         if not self._is_prior:
             self._articles.inc()
-            yield beam.pvalue.TaggedOutput("articles", (member.article_id, fingerprinted))
+            # Whole articles wait in JoinMatches packed (transforms/rowpack.py): a few KB each.
+            yield beam.pvalue.TaggedOutput("articles", (member.article_id, pack(fingerprinted)))
+        if shingles is not None:
+            # For the exact check of candidate pairs: 4 bytes a shingle, once per article
+            # (not once per band: the members in the band buckets carry only the signature).
+            yield beam.pvalue.TaggedOutput("shingles", (member.article_id, shingles.tobytes()))
         if digest and digest != dedup.EMPTY_CONTENT_HASH:
             yield beam.pvalue.TaggedOutput(
                 "by_hash", (digest, member._replace(minhash=None, terms=frozenset()))
             )
+        # A member travels once per band (42 near, 20 story bands): packed (transforms/rowpack.py)
+        # a copy is under 1 KB instead of ~1 KB (near) and ~9 KB (story terms) of Python objects.
         if member.minhash:
-            slim = member._replace(terms=frozenset())
+            slim = pack(member._replace(terms=frozenset()))
             for key in dedup.lsh_band_keys(member.minhash, self._cfg.near):
                 yield beam.pvalue.TaggedOutput("near", (key, slim))
         story_keys = dedup.story_band_keys(member.terms, self._cfg.stories)
         if story_keys:
-            slim = member._replace(minhash=None)
+            slim = pack(member._replace(minhash=None))
             for key in story_keys:
                 yield beam.pvalue.TaggedOutput("story", (key, slim))
 
@@ -77,18 +92,70 @@ def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
     yield from dedup.exact_duplicate_matches(members)
 
 
-def _near_matches(item: tuple[str, Iterable[dedup.Member]], config_name: str):
-    _, members = item
-    members = list(members)
-    if len(members) > 1:
-        yield from dedup.near_duplicate_matches(members, _config(config_name).near)
+def _near_candidates(item: tuple[str, Iterable[bytes]], config_name: str):
+    _, packed = item
+    packed = list(packed)
+    if len(packed) < 2:
+        return
+    for article_id, candidate in dedup.near_duplicate_candidates(
+        [unpack(m) for m in packed], _config(config_name).near
+    ):
+        if dedup.is_prior_match(candidate):
+            # Only the signature of an earlier run's row is stored: the estimate has decided.
+            yield article_id, candidate
+        else:
+            yield beam.pvalue.TaggedOutput("to_verify", (candidate.article_id, (article_id, candidate)))
 
 
-def _story_matches(item: tuple[str, Iterable[dedup.Member]], config_name: str):
-    _, members = item
-    members = list(members)
-    if len(members) > 1:
-        yield from dedup.story_matches(members, _config(config_name).stories)
+def _attach_parent_shingles(item: tuple[str, dict[str, list]]):
+    # One earlier article with every candidate that named it (a close pair shares many bands:
+    # keep one per later article), its shingle set sent on once per distinct pair.
+    _, joined = item
+    parent_shingles = _only(joined["shingles"])
+    distinct = {article_id: candidate for article_id, candidate in joined["candidates"]}
+    for article_id, candidate in distinct.items():
+        yield article_id, (candidate, parent_shingles)
+
+
+class _VerifyNearFn(beam.DoFn):
+    """Best exactly-verified near-copy of one article among its in-run candidates."""
+
+    def __init__(self, config_name: str):
+        self._config_name = config_name
+        self._rejected = counter("dedup_near_candidates_rejected")
+
+    def setup(self) -> None:
+        self._cfg = _config(self._config_name).near
+
+    def process(self, item: tuple[str, dict[str, list]]):
+        article_id, joined = item
+        candidates = list(joined["candidates"])
+        if not candidates:
+            return
+        own = _only(joined["shingles"])
+        parents = {c.article_id: s for c, s in candidates}
+
+        def parent_shingles(match: dedup.Match):
+            packed = parents.get(match.article_id)
+            return None if packed is None else dedup.shingle_array(packed)
+
+        best = dedup.best_verified_match(
+            (c for c, _ in candidates),
+            None if own is None else dedup.shingle_array(own),
+            parent_shingles,
+            self._cfg,
+        )
+        if best is None:
+            self._rejected.inc()
+        else:
+            yield article_id, best
+
+
+def _story_matches(item: tuple[str, Iterable[bytes]], config_name: str):
+    _, packed = item
+    packed = list(packed)
+    if len(packed) > 1:
+        yield from dedup.story_matches([unpack(m) for m in packed], _config(config_name).stories)
 
 
 def _best(matches: Iterable[dedup.Match | None]) -> dedup.Match | None:
@@ -112,7 +179,8 @@ class _ChooseParentFn(beam.DoFn):
 
     def process(self, item: tuple[str, dict[str, list]]):
         article_id, joined = item
-        for article in joined["article"]:
+        for packed in joined["article"]:
+            article = unpack(packed)
             exact = _only(joined["exact"])
             near = _only(joined["near"])
             story = _only(joined["story"])
@@ -121,7 +189,7 @@ class _ChooseParentFn(beam.DoFn):
                 {"exact": self._exact, "near": self._near, "story": self._story}[parent.kind].inc()
                 yield beam.pvalue.TaggedOutput("edges", (article_id, parent))
             # story_id is settled once every edge is known (ResolveStories).
-            yield (article_id, dedup.apply_matches(article, exact, near, story_id=""))
+            yield (article_id, pack(dedup.apply_matches(article, exact, near, story_id="")))
 
 
 def _resolve(edges: list[tuple[str, dedup.Parent]]):
@@ -131,7 +199,8 @@ def _resolve(edges: list[tuple[str, dedup.Parent]]):
 def _attach_story_id(item: tuple[str, dict[str, list]]):
     article_id, joined = item
     story_id = _only(joined["story_id"]) or dedup.story_id_for(article_id)
-    for article in joined["article"]:
+    for packed in joined["article"]:
+        article = unpack(packed)
         article["story_id"] = story_id
         yield article
 
@@ -166,13 +235,13 @@ class DeduplicateArticles(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
         _config(self._config_name)  # fail at construction time on a bad config, not on a worker
         current = articles | "Fingerprint" >> beam.ParDo(_PrepareFn(self._config_name, False)).with_outputs(
-            "articles", "by_hash", "near", "story"
+            "articles", "shingles", "by_hash", "near", "story"
         )
         streams = {"by_hash": [current.by_hash], "near": [current.near], "story": [current.story]}
         if self._prior is not None:
             prior = self._prior | "FingerprintPrior" >> beam.ParDo(
                 _PrepareFn(self._config_name, True)
-            ).with_outputs("articles", "by_hash", "near", "story")
+            ).with_outputs("articles", "shingles", "by_hash", "near", "story")
             for tag in streams:
                 streams[tag].append(prior[tag])
 
@@ -189,10 +258,25 @@ class DeduplicateArticles(beam.PTransform):
             | "GroupByContentHash" >> beam.GroupByKey()
             | "ExactMatches" >> beam.FlatMap(_exact_matches)
         )
-        near = (
+        near_candidates = (
             merged("near")
             | "GroupByNearBand" >> beam.GroupByKey()
-            | "NearMatches" >> beam.FlatMap(_near_matches, self._config_name)
+            | "NearCandidates"
+            >> beam.FlatMap(_near_candidates, self._config_name).with_outputs("to_verify", main="decided")
+        )
+        with_parent_shingles = (
+            {"candidates": near_candidates.to_verify, "shingles": current.shingles}
+            | "JoinParentShingles" >> beam.CoGroupByKey()
+            | "AttachParentShingles" >> beam.FlatMap(_attach_parent_shingles)
+        )
+        verified = (
+            {"candidates": with_parent_shingles, "shingles": current.shingles}
+            | "JoinOwnShingles" >> beam.CoGroupByKey()
+            | "VerifyNearMatches" >> beam.ParDo(_VerifyNearFn(self._config_name))
+        )
+        near = (
+            (near_candidates.decided, verified)
+            | "MergeNearMatches" >> beam.Flatten()
             | "BestNearMatch" >> beam.CombinePerKey(_best)
         )
         story = (

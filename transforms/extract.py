@@ -19,6 +19,7 @@ from apache_beam import pvalue
 from schemas import FeedEntry, FetchedPage, Reject
 from transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
 from transforms.metrics import counter, observe_ms, reject_counter
+from transforms.rowpack import pack, unpack
 from transforms.urls import article_id, canonicalize_url
 
 REJECTS = "rejects"
@@ -111,7 +112,7 @@ class _KeepFirstUnseenFn(beam.DoFn):
 
     def process(self, joined) -> Iterator:
         _, groups = joined
-        items = sorted(groups["items"], key=self._order_key)
+        items = sorted((unpack(packed) for packed in groups["items"]), key=self._order_key)
         if not items:
             return
         if groups["seen"]:
@@ -140,7 +141,8 @@ class DropSeen(beam.PTransform):
         self._seen_ids = seen_ids
 
     def expand(self, items):
-        keyed = items | "KeyById" >> beam.Map(lambda item, id_of=self._id_of: (id_of(item), item))
+        # Items wait in the join packed (transforms/rowpack.py): a few KB an article, not tens.
+        keyed = items | "KeyById" >> beam.Map(lambda item, id_of=self._id_of: (id_of(item), pack(item)))
         seen = self._seen_ids | "KeySeen" >> beam.Map(lambda i: (i, True))
         return (
             {"items": keyed, "seen": seen}

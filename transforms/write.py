@@ -27,6 +27,7 @@ from apache_beam.transforms.window import GlobalWindow
 
 from schemas import PARTITION_FIELDS, file_schema
 from transforms.metrics import counter
+from transforms.rowpack import pack, unpack
 from transforms.topics import TopicVocabulary
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -120,7 +121,10 @@ class _WriteGroupFn(beam.DoFn):
         directory = partition_dir(self._output, self._table, self._schema, values)
         name = f"part-{self._run_id}{window_tag(window)}-{shard:04d}.parquet"
         count = write_parquet_atomically(
-            rows, self._schema, FileSystems.join(directory, name), FileSystems.join(directory, f".{name}.inprogress")
+            (unpack(row) for row in rows),
+            self._schema,
+            FileSystems.join(directory, name),
+            FileSystems.join(directory, f".{name}.inprogress"),
         )
         counter(f"{self._table}.rows_written").inc(count)
         counter(f"{self._table}.files_written").inc()
@@ -146,7 +150,8 @@ class WritePartitioned(beam.PTransform):
 
         def key(row: dict):
             shard = zlib.crc32(str(row.get(id_field)).encode("utf-8")) % shards if shards > 1 else 0
-            return (partition_values(table, schema, row), shard), row
+            # Rows wait in the group packed (transforms/rowpack.py): a few KB an article, not tens.
+            return (partition_values(table, schema, row), shard), pack(row)
 
         return (
             rows
