@@ -16,6 +16,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from transforms import dedup
@@ -400,3 +401,71 @@ def test_seeds_are_related_but_neither_copies_nor_one_story():
     rows = by_id(dedup.deduplicate(articles).articles)
     assert rows["seed1"]["near_duplicate_of"] is None and rows["seed1"]["duplicate_of"] is None
     assert rows["seed0"]["story_id"] != rows["seed1"]["story_id"]
+
+
+# ------------------------------------------------------------------ exact check of candidates
+
+
+def _match(article_id: str, similarity: float, prior: bool = False) -> dedup.Match:
+    return dedup.Match(similarity, dedup.order_key(prior, 0.0, article_id), article_id, None)
+
+
+def test_exact_jaccard_decides_in_run_pairs_and_the_estimate_decides_prior_rows():
+    config = dedup.load_config().near
+    shared = np.arange(60, dtype="<u4")
+    child = np.concatenate([shared, np.arange(100, 140, dtype="<u4")])  # J with parent: 60/140
+    parent = np.concatenate([shared, np.arange(200, 240, dtype="<u4")])
+    # The estimate said 0.55 but the sets share 0.43: not a near-copy.
+    assert dedup.verify_near_match(_match("p", 0.55), child, parent, config) is None
+    # The estimate said 0.45 but the sets share 0.75: a near-copy, with the exact similarity.
+    close = np.concatenate([shared, np.arange(200, 220, dtype="<u4")])  # J with shared: 60/80
+    verified = dedup.verify_near_match(_match("p", 0.45), shared, close, config)
+    assert verified is not None and verified.similarity == pytest.approx(0.75)
+    # A row of an earlier run has only its signature: the estimate decides.
+    assert dedup.verify_near_match(_match("old", 0.55, prior=True), child, None, config).similarity == 0.55
+    assert dedup.verify_near_match(_match("old", 0.45, prior=True), child, None, config) is None
+
+
+def test_candidates_below_the_threshold_are_checked_only_within_the_run():
+    config = dataclasses.replace(dedup.load_config().near, threshold=0.99, candidate_threshold=0.3)
+    wire, republished = (dedup.minhash_signature(normalize_match(b)) for b in (WIRE_BODY, REPUBLISHED_BODY))
+    assert 0.3 <= dedup.signature_similarity(wire, republished) < 0.99
+    late = dedup.Member("late", False, 10.0, "daily", None, republished, frozenset())
+    in_run = dedup.Member("wire-now", False, 1.0, "wire", None, wire, frozenset())
+    prior = dedup.Member("wire-old", True, 1.0, "wire", "s", wire, frozenset())
+    assert [m.article_id for _, m in dedup.near_duplicate_candidates([late, in_run], config)] == ["wire-now"]
+    assert list(dedup.near_duplicate_candidates([late, prior], config)) == []
+
+
+def test_similarity_column_is_the_exact_jaccard_within_a_run():
+    rows = by_id(dedup.deduplicate(corpus_articles()).articles)
+    exact = dedup.exact_jaccard(
+        dedup.shingles(rows["a-wire"]["body_match"]), dedup.shingles(rows["b-republished"]["body_match"])
+    )
+    assert rows["b-republished"]["similarity"] == round(exact, 4)
+    assert (
+        dedup.shingle_set(rows["a-wire"]["body_match"]).tolist()
+        == dedup.shingles(rows["a-wire"]["body_match"]).tolist()
+    )
+
+
+def test_prior_signature_of_another_length_matches_nothing():
+    wire = corpus_articles()[0]
+    fingerprinted, _ = dedup.prepare(wire, False)
+    config = dedup.load_config().near
+    # A row written when num_perm was 64: its first 64 values agree with today's signature.
+    short = fingerprinted["minhash"][: 4 * 64]
+    assert not dedup.signature_fits(short, config) and dedup.lsh_band_keys(short, config) == []
+    assert dedup.signature_similarity(short, fingerprinted["minhash"]) == 0.0
+    prior_row = {
+        "article_id": "old-wire",
+        "content_hash": "0" * 32,
+        "minhash": short,
+        "story_id": "s-old",
+        "published_at": T0 - timedelta(days=1),
+        "source": "wire",
+        "title": "",
+    }
+    assert dedup.member_of(prior_row, True).minhash is None
+    rows = by_id(dedup.deduplicate([corpus_articles()[1]], prior=[prior_row]).articles)
+    assert rows["b-republished"]["near_duplicate_of"] is None

@@ -23,7 +23,7 @@ try:
 except ImportError:  # pytest's default rootdir-relative import puts tests/ itself on sys.path
     from test_dedup import T0, corpus_articles
 
-DEDUP_COLUMNS = ("duplicate_of", "near_duplicate_of", "story_id")
+DEDUP_COLUMNS = ("duplicate_of", "near_duplicate_of", "similarity", "story_id")
 
 
 def _decisions(row: dict) -> tuple:
@@ -81,6 +81,9 @@ def test_stage_matches_prior_run_rows_and_inherits_their_story():
     }
     prior_row["story_id"] = "story-from-last-run"
     current = [republished, copy, dict(sport, published_at=T0 + timedelta(days=1))]
+    estimate = round(
+        dedup.signature_similarity(fingerprinted["minhash"], dedup.fingerprint(republished)["minhash"]), 4
+    )
 
     pipeline = BeamTestPipeline()
     prior = pipeline | "Prior" >> beam.Create([prior_row])
@@ -89,9 +92,10 @@ def test_stage_matches_prior_run_rows_and_inherits_their_story():
         out["articles"] | "Decisions" >> beam.Map(_decisions),
         equal_to(
             [
-                ("b-republished", None, "a-wire", "story-from-last-run"),
-                ("c-copy", "a-wire", None, "story-from-last-run"),
-                ("e-sport", None, None, dedup.story_id_for("e-sport")),
+                # Across runs only the signature is stored: the estimate is the similarity.
+                ("b-republished", None, "a-wire", estimate, "story-from-last-run"),
+                ("c-copy", "a-wire", None, None, "story-from-last-run"),
+                ("e-sport", None, None, None, dedup.story_id_for("e-sport")),
             ]
         ),
         label="CheckAcrossRuns",
@@ -129,3 +133,26 @@ def test_stage_rejects_a_bad_config_name_at_construction():
             | "Articles" >> beam.Create(corpus_articles())
             | "Dedup" >> DeduplicateArticles(config_name="no-such.yaml")
         )
+
+
+def test_stage_ignores_prior_signatures_of_another_length():
+    wire, republished = corpus_articles()[:2]
+    fingerprinted, _ = dedup.prepare(wire, False)
+    # A row written before num_perm changed: half as many values, the first ones still equal.
+    prior_row = {
+        "article_id": "a-wire",
+        "content_hash": "0" * 32,
+        "minhash": fingerprinted["minhash"][: len(fingerprinted["minhash"]) // 2],
+        "story_id": "story-from-last-run",
+        "published_at": T0,
+        "source": "wire",
+        "title": "",
+    }
+    pipeline = BeamTestPipeline()
+    prior = pipeline | "Prior" >> beam.Create([prior_row])
+    out = pipeline | "Articles" >> beam.Create([republished]) | "Dedup" >> DeduplicateArticles(prior=prior)
+    assert_that(
+        out["articles"] | "Decisions" >> beam.Map(_decisions),
+        equal_to([("b-republished", None, None, None, dedup.story_id_for("b-republished"))]),
+    )
+    pipeline.run().wait_until_finish()

@@ -11,10 +11,16 @@ Method (settings and their reasons in ``configs/dedup.yaml``):
 2. **Near-duplicates.** Word 5-shingles of the match-key body, each hashed to 32 bits; a
    MinHash signature of 128 values (multiply-add-shift hashes ``(a*x + b) >> 32`` over
    uint64, seeded deterministically from the config seed), stored as little-endian uint32
-   bytes in ``minhash``. LSH banding (32 bands x 4 rows) makes candidate pairs; every candidate
-   is checked on the estimated Jaccard (share of equal signature values) against the threshold
-   (0.5). A later article keeps its single best earlier match (highest similarity, then
-   earliest) as ``near_duplicate_of`` / ``similarity``.
+   bytes in ``minhash``. LSH banding (42 bands x 3 rows) makes candidate pairs, and the
+   signatures give each an estimated Jaccard. Two articles of this run are then decided on the
+   *exact* Jaccard of their shingle sets (checked when the estimate reaches
+   ``candidate_threshold``, 0.35): the estimate's error around the threshold (standard error
+   0.044 at 0.5) let pairs at exact 0.41-0.5 through and dropped some at 0.5-0.59. A row of an
+   earlier run keeps only its signature, so against it the estimate decides. Either way the
+   threshold is 0.5, and ``similarity`` is the value that decided (exact within a run,
+   estimated across runs). A later article keeps its single best earlier match (highest
+   similarity, then earliest) as ``near_duplicate_of`` / ``similarity``. A stored signature of
+   another length (written before a change of ``num_perm``) matches nothing.
    Why not datasketch's ``MinHash``: it hashes every shingle with SHA-1 in Python before its
    numpy update; the vectorised form here computes the same kind of signature (a 2-universal
    permutation family, min over shingles) from per-word hashes memoised across articles, about
@@ -45,7 +51,8 @@ matching across runs; near- and exact matching need only content_hash and minhas
 Order: "earlier" means (prior run before this run, then published_at, then article_id), so rows
 already written are never rewritten and every run makes the same decisions on the same input.
 Cost: every article lands in a fixed number of LSH buckets and is compared with at most
-``bucket_cap`` earlier members of each, so work is linear in the number of articles.
+``bucket_cap`` earlier members of each, and each distinct candidate pair of this run gets one
+exact check (a sorted-array intersection), so work is linear in the number of articles.
 """
 
 from __future__ import annotations
@@ -57,7 +64,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -95,6 +102,7 @@ class NearDuplicateConfig:
     num_perm: int
     seed: int
     threshold: float
+    candidate_threshold: float
     bands: int
     rows: int
     min_tokens: int
@@ -107,6 +115,11 @@ class NearDuplicateConfig:
             )
         if not 0 < self.threshold <= 1:
             raise ValueError(f"near_duplicates.threshold must be in (0, 1], got {self.threshold}")
+        if not 0 < self.candidate_threshold <= self.threshold:
+            raise ValueError(
+                "near_duplicates.candidate_threshold must be in (0, threshold], "
+                f"got {self.candidate_threshold} with threshold {self.threshold}"
+            )
 
 
 @dataclass(frozen=True)
@@ -301,7 +314,7 @@ def signature_similarity(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard similarity of two sorted unique shingle-hash arrays (see ``shingles``)."""
+    """Jaccard similarity of two sorted unique shingle-hash arrays (see ``shingles``, ``shingle_set``)."""
     if a.size == 0 or b.size == 0:
         return 0.0
     shared = np.intersect1d(a, b, assume_unique=True).size
@@ -315,12 +328,37 @@ def _band_keys(signature: bytes, bands: int, rows: int, tag: str) -> list[str]:
     return [f"{tag}{band}:{signature[band * width : (band + 1) * width].hex()}" for band in range(bands)]
 
 
+def signature_fits(signature: bytes | None, config: NearDuplicateConfig) -> bool:
+    """True when ``signature`` has ``config.num_perm`` values: one written with another
+    ``num_perm`` (a row of a run before a config change) cannot be compared and matches nothing."""
+    return signature is not None and len(signature) == 4 * config.num_perm
+
+
 def lsh_band_keys(signature: bytes, config: NearDuplicateConfig | None = None) -> list[str]:
     """One bucket key per LSH band; two signatures share a key when a whole band is equal."""
     config = config or load_config().near
+    if not signature_fits(signature, config):
+        return []  # a shorter signature would put every such row in the same short-band bucket
     if signature_similarity(signature, signature) == 0.0:
         return []  # empty body: nothing to match
     return _band_keys(signature, config.bands, config.rows, "n")
+
+
+def shingle_set(body_match: str | None, config: NearDuplicateConfig | None = None) -> np.ndarray:
+    """Sorted unique shingle hashes (uint32) of a match-key body: what near-copy candidates
+    found by the signatures are verified on (``verify_near_match``)."""
+    config = config or load_config().near
+    tokens = _match_key_tokens(body_match) if body_match else []
+    return _unique_keys(_shingle_hashes(tokens, config.shingle_size))
+
+
+def _unique_keys(keys: np.ndarray) -> np.ndarray:
+    return np.unique(keys).astype("<u4")
+
+
+def shingle_array(packed: bytes) -> np.ndarray:
+    """The array of a shingle set shipped as bytes (``shingle_set(...).tobytes()``)."""
+    return np.frombuffer(packed, dtype="<u4")
 
 
 # --------------------------------------------------------------------------- story terms
@@ -486,12 +524,21 @@ def _match_of(member: Member, similarity: float) -> Match:
     return Match(similarity, member.order, member.article_id, member.story_id if member.is_prior else None)
 
 
-def near_duplicate_matches(
+def is_prior_match(match: Match) -> bool:
+    """True when the matched article is a row of an earlier run (see ``order_key``)."""
+    return match.order[0] == 0
+
+
+def near_duplicate_candidates(
     members: Iterable[Member], config: NearDuplicateConfig | None = None
 ) -> Iterator[tuple[str, Match]]:
-    """Best earlier near-copy of each of this run's members of one LSH bucket.
+    """(article_id, earlier member) pairs of one LSH bucket worth a decision, with the estimated similarity.
 
-    Each member is compared with at most ``bucket_cap`` members just before it in the order.
+    Each of this run's members is compared with at most ``bucket_cap`` members just before it in
+    the order. A row of an earlier run is kept when the estimate reaches ``threshold`` (only its
+    signature is stored: the estimate decides); an article of this run when the estimate reaches
+    ``candidate_threshold``, for ``verify_near_match`` to decide on the exact Jaccard. A pair
+    sharing several bands comes out of each of their buckets with the same estimate.
     """
     config = config or load_config().near
     ordered = sorted((m for m in members if m.minhash), key=lambda m: m.order)
@@ -499,15 +546,74 @@ def near_duplicate_matches(
     for i, member in enumerate(ordered):
         if member.is_prior:
             continue
-        best = None
         for j in range(i - 1, max(-1, i - 1 - config.bucket_cap), -1):
-            if ordered[j].article_id == member.article_id:
+            other = ordered[j]
+            if other.article_id == member.article_id:
                 continue
             similarity = signature_similarity(arrays[i], arrays[j])
-            if similarity >= config.threshold:
-                best = better_match(best, _match_of(ordered[j], similarity))
+            if similarity >= (config.threshold if other.is_prior else config.candidate_threshold):
+                yield member.article_id, _match_of(other, similarity)
+
+
+def verify_near_match(
+    candidate: Match,
+    shingles: np.ndarray | None,
+    parent_shingles: np.ndarray | None,
+    config: NearDuplicateConfig | None = None,
+) -> Match | None:
+    """The candidate with its exact similarity when it is a near-copy, else None.
+
+    With both shingle sets at hand (two articles of this run) the exact Jaccard of the shingle
+    sets decides and becomes the similarity: no estimator error around the threshold. Without
+    them (a row of an earlier run keeps only its signature) the estimate decides.
+    """
+    config = config or load_config().near
+    if shingles is None or parent_shingles is None:
+        return candidate if candidate.similarity >= config.threshold else None
+    similarity = exact_jaccard(shingles, parent_shingles)
+    return candidate._replace(similarity=similarity) if similarity >= config.threshold else None
+
+
+def best_verified_match(
+    candidates: Iterable[Match],
+    shingles: np.ndarray | None,
+    shingles_of: Callable[[Match], np.ndarray | None],
+    config: NearDuplicateConfig | None = None,
+) -> Match | None:
+    """Best near-copy among one article's candidates, each distinct earlier article verified once."""
+    config = config or load_config().near
+    best = None
+    # An article of this run may also be read back as an earlier run's row (a retry): two parents.
+    seen: set[tuple[str, bool]] = set()
+    for candidate in candidates:
+        key = (candidate.article_id, is_prior_match(candidate))
+        if key in seen:
+            continue
+        seen.add(key)
+        parent = None if is_prior_match(candidate) else shingles_of(candidate)
+        best = better_match(best, verify_near_match(candidate, shingles, parent, config))
+    return best
+
+
+def near_duplicate_matches(
+    members: Iterable[Member],
+    config: NearDuplicateConfig | None = None,
+    shingles_of: Callable[[str], np.ndarray | None] | None = None,
+) -> Iterator[tuple[str, Match]]:
+    """Best earlier near-copy of each of this run's members of one LSH bucket.
+
+    ``shingles_of(article_id)`` gives the shingle set of an article of this run for the exact
+    check; without it the estimate decides every pair.
+    """
+    config = config or load_config().near
+    lookup = shingles_of or (lambda _article_id: None)
+    by_article: dict[str, list[Match]] = defaultdict(list)
+    for article_id, candidate in near_duplicate_candidates(members, config):
+        by_article[article_id].append(candidate)
+    for article_id, candidates in by_article.items():
+        best = best_verified_match(candidates, lookup(article_id), lambda m: lookup(m.article_id), config)
         if best is not None:
-            yield member.article_id, best
+            yield article_id, best
 
 
 def story_matches(
@@ -595,28 +701,52 @@ def resolve_story_ids(parents: Mapping[str, Parent]) -> dict[str, str]:
 # --------------------------------------------------------------------------- records
 
 
+def _body_match(article: Mapping[str, Any]) -> str | None:
+    body_match = article.get("body_match")
+    if body_match is None and article.get("body"):
+        body_match = normalize_match(article["body"])
+    return body_match
+
+
 def prepare(
     article: Mapping[str, Any], is_prior: bool = False, config: DedupConfig | None = None
 ) -> tuple[dict[str, Any], Member]:
     """Fingerprint an article once: (copy with ``content_hash``/``minhash`` filled, its bucket view).
 
-    A row of an earlier run (``is_prior``) keeps its stored hash, signature and story id.
+    A row of an earlier run (``is_prior``) keeps its stored hash, signature and story id; a stored
+    signature of another length than ``num_perm`` (written before a config change) is left out of
+    near-duplicate matching.
     """
+    out, member, _ = prepare_with_shingles(article, is_prior, config, keep_shingles=False)
+    return out, member
+
+
+def prepare_with_shingles(
+    article: Mapping[str, Any],
+    is_prior: bool = False,
+    config: DedupConfig | None = None,
+    keep_shingles: bool = True,
+) -> tuple[dict[str, Any], Member, np.ndarray | None]:
+    """``prepare`` plus the article's shingle set (``shingle_set``) when it takes part in
+    near-duplicate matching as an article of this run (None otherwise, or without ``keep_shingles``)."""
     config = config or load_config()
     out = dict(article)
-    body_match = article.get("body_match")
-    if body_match is None and article.get("body"):
-        body_match = normalize_match(article["body"])
+    body_match = _body_match(article)
     tokens = _match_key_tokens(body_match) if body_match else []
+    kept_shingles = None
     if is_prior:
         signature = article.get("minhash")
+        if not signature_fits(signature, config.near):
+            signature = None
     else:
         out["content_hash"] = content_hash(body_match or "")
-        signature = _signature(
-            _shingle_hashes(tokens, config.near.shingle_size), config.near.seed, config.near.num_perm
-        )
+        keys = _shingle_hashes(tokens, config.near.shingle_size)
+        eligible = len(tokens) >= config.near.min_tokens
+        if keep_shingles and eligible:
+            keys = kept_shingles = _unique_keys(keys)  # the minimum does not care about repeats
+        signature = _signature(np.asarray(keys, dtype=np.uint64), config.near.seed, config.near.num_perm)
         out["minhash"] = signature
-        if len(tokens) < config.near.min_tokens:
+        if not eligible:
             signature = None  # too short to call a near-copy; still exact-matched by hash
     member = Member(
         article_id=article["article_id"],
@@ -634,7 +764,7 @@ def prepare(
             article.get("published_at"),
         ),
     )
-    return out, member
+    return out, member, kept_shingles
 
 
 def fingerprint(article: Mapping[str, Any], config: DedupConfig | None = None) -> dict[str, Any]:
@@ -745,11 +875,27 @@ def _deduplicate(
             story_buckets[key].append(member)
 
     exact = dict(pair for group in by_hash.values() for pair in exact_duplicate_matches(group))
-    near: dict[str, Match] = {}
+    # Candidates from every bucket first, then one exact check per distinct pair (a close pair
+    # shares most bands); shingle sets are built only for articles that are in a candidate pair.
+    candidates: dict[str, list[Match]] = defaultdict(list)
     for bucket in near_buckets.values():
         if len(bucket) > 1:
-            for article_id, match in near_duplicate_matches(bucket, config.near):
-                near[article_id] = better_match(near.get(article_id), match)  # type: ignore[assignment]
+            for article_id, match in near_duplicate_candidates(bucket, config.near):
+                candidates[article_id].append(match)
+    body_of = {article["article_id"]: article for article in current}
+
+    @functools.lru_cache(maxsize=4096)
+    def shingles_of(article_id: str) -> np.ndarray | None:
+        article = body_of.get(article_id)
+        return None if article is None else shingle_set(_body_match(article), config.near)
+
+    near: dict[str, Match] = {}
+    for article_id, matches in candidates.items():
+        best = best_verified_match(
+            matches, shingles_of(article_id), lambda m: shingles_of(m.article_id), config.near
+        )
+        if best is not None:
+            near[article_id] = best
     story: dict[str, Match] = {}
     for bucket in story_buckets.values():
         if len(bucket) > 1:
