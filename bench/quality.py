@@ -8,8 +8,8 @@ Reads ../shared/corpus (development material, never copied into the project):
   gold (its own .gold.json holds only the body's first sentence, which is also checked);
   assabah_tn's .gold.json only lists snippets that must / must not appear, so it is
   scored by snippets, not F1.
-- ant/ant_multisource.jsonl.gz: ``--articles`` ANT article texts (the gold body) wrapped into
-  four realistic page templates with known injected boilerplate: navigation, a share bar,
+- ant/ant_multisource.jsonl.gz: ``--articles`` ANT article texts (the gold body) wrapped into the
+  four page templates of bench/pagegen.py with known injected boilerplate: navigation, a share bar,
   figure captions, «اقرأ أيضاً» links between paragraphs and glued to a paragraph, teaser
   blocks («اخترنا لك», «المزيد من الأخبار», «مواضيع ذات صلة», «الأكثر قراءة»), promos, credits,
   comment prompts and footers. The injected headlines are other ANT articles' titles.
@@ -30,11 +30,8 @@ time per page for both, and peak memory. Exits 0 with a message when the corpus 
 from __future__ import annotations
 
 import argparse
-import gzip
-import html as html_lib
 import json
 import random
-import re
 import resource
 import sys
 import time
@@ -48,14 +45,10 @@ from transforms.arabic import match_tokens, normalize_match
 from transforms.boilerplate import strip_boilerplate
 from transforms.language import detect_language
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts, not a package
+from pagegen import ANT, CORPUS, TEMPLATES, load_ant  # noqa: E402 - the page templates are shared with throughput.py
+
 PAGES = CORPUS / "pages"
-ANT = CORPUS / "ant" / "ant_multisource.jsonl.gz"
-# An ANT text that already holds a related-link line, a syndication credit or an op-ed
-# disclaimer is not a clean gold body (our output would be scored down for removing them).
-UNCLEAN_GOLD = re.compile(
-    r"^\W*(اقرأ|إقرأ|اقرا|للمزيد|قد يهمك|شاهد|طالع|ذات صلة|نقلا\u064b? عن)|تمثل رأي كتابها", re.MULTILINE
-)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -116,180 +109,6 @@ def load_ours(force_fallback: bool = False) -> tuple[str, Callable[[str, str], s
         return result.get("body") or "" if isinstance(result, dict) else ""
 
     return "transforms.article.article_from_html", ours
-
-
-# --------------------------------------------------------------------------- page templates
-NAV = ["الرئيسية", "أخبار", "سياسة", "اقتصاد", "رياضة", "ثقافة", "تكنولوجيا", "منوعات", "فيديو"]
-
-
-def _esc(text: str) -> str:
-    return html_lib.escape(text, quote=False)
-
-
-def _head(title: str) -> str:
-    return (
-        f'<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{_esc(title)} | موقع الأخبار</title>'
-        f'<meta property="og:title" content="{html_lib.escape(title)}"></head><body>'
-    )
-
-
-def _nav() -> str:
-    items = "".join(f'<li><a href="/section/{i}">{n}</a></li>' for i, n in enumerate(NAV))
-    return f'<header><div class="logo"><a href="/">موقع الأخبار</a></div><nav><ul>{items}</ul></nav></header>'
-
-
-def _links(headlines: list[str]) -> str:
-    return "".join(f'<li><a href="/news/{abs(hash(h)) % 99999}">{_esc(h)}</a></li>' for h in headlines)
-
-
-def template_portal(
-    title: str, paragraphs: list[str], extra: list[str], caption: str
-) -> tuple[str, list[str]]:
-    """Pan-Arab portal: figure with caption, share bar, read-also paragraph, «اخترنا لك» block, footer."""
-    read_also, teasers = extra[0], extra[1:4]
-    body = [f"<p>{_esc(p)}</p>" for p in paragraphs]
-    body.insert(
-        min(2, len(body)), f'<p><strong>اقرأ أيضاً:</strong> <a href="/news/1">{_esc(read_also)}</a></p>'
-    )
-    html = (
-        _head(title)
-        + _nav()
-        + f'<main><article><h1>{_esc(title)}</h1><div class="meta"><time>منذ 3 ساعات</time></div>'
-        + '<div class="share"><span>شارك</span><a href="#">فيسبوك</a><a href="#">تويتر</a><a href="#">واتساب</a></div>'
-        + f'<figure><img src="/img/1.jpg" alt=""><figcaption>{_esc(caption)}</figcaption></figure>'
-        + '<div class="article-body">'
-        + "".join(body)
-        + "</div>"
-        + f'<div class="related"><h3>اخترنا لك</h3><ul>{_links(teasers)}</ul></div>'
-        + "</article></main>"
-        + '<footer><p>جميع الحقوق محفوظة © 2024 موقع الأخبار</p><a href="/about">من نحن</a></footer></body></html>'
-    )
-    injected = [f"اقرأ أيضاً: {read_also}", read_also, *teasers, caption, "اخترنا لك", "جميع الحقوق محفوظة"]
-    return html, injected
-
-
-def template_oldcms(
-    title: str, paragraphs: list[str], extra: list[str], caption: str
-) -> tuple[str, list[str]]:
-    """Older CMS: one content div with <br> breaks, inline read-also links, promo, trailing agency tag."""
-    read_also, more = extra[0], extra[1:4]
-    parts = [_esc(p) for p in paragraphs]
-    parts[-1] = parts[-1] + " (رويترز)"
-    parts.insert(min(3, len(parts)), f'<a href="/n/2">اقرأ أيضا: {_esc(read_also)}</a>')
-    content = "<br><br>".join(parts)
-    more_block = "<p><b>المزيد من الأخبار</b></p>" + "".join(
-        f'<p><a href="/n/{i}">{_esc(h)}</a></p>' for i, h in enumerate(more)
-    )
-    html = (
-        _head(title)
-        + '<table width="100%"><tr><td>'
-        + _nav()
-        + "</td></tr><tr><td>"
-        + f'<div class="title"><h2>{_esc(title)}</h2></div>'
-        + f'<div class="pic"><img src="/p.jpg"><div class="caption">صورة أرشيفية - {_esc(caption)}</div></div>'
-        + f'<div class="content">{content}</div>'
-        + "<p>حمّل تطبيق موقع الأخبار لتصلك آخر الأخبار لحظة بلحظة</p>"
-        + more_block
-        + '</td></tr></table><div id="footer">حقوق النشر محفوظة لموقع الأخبار 2024</div></body></html>'
-    )
-    injected = [
-        read_also,
-        *more,
-        caption,
-        "(رويترز)",
-        "حمّل تطبيق موقع الأخبار",
-        "المزيد من الأخبار",
-        "حقوق النشر محفوظة",
-    ]
-    return html, injected
-
-
-def template_glued(
-    title: str, paragraphs: list[str], extra: list[str], caption: str
-) -> tuple[str, list[str]]:
-    """Read-also link glued to the next paragraph in one <p>, repeated caption, newsletter box, «الأكثر قراءة»."""
-    read_also, most_read = extra[0], extra[1:5]
-    body = [f"<p>{_esc(p)}</p>" for p in paragraphs]
-    at = min(2, len(paragraphs) - 1)
-    body[at] = (
-        f'<p><a class="related" href="/r/3">اقرأ أيضاً: {_esc(read_also)}</a> {_esc(paragraphs[at])}</p>'
-    )
-    html = (
-        _head(title)
-        + _nav()
-        + '<div class="container"><div class="col-main">'
-        + f'<h1 class="headline">{_esc(title)}</h1>'
-        + f'<div class="media"><img src="/i.jpg" alt="{html_lib.escape(caption)}"><p class="cap">• {_esc(caption)}</p><p class="cap">{_esc(caption)}</p></div>'
-        + '<div class="entry-content">'
-        + "".join(body)
-        + '<div class="newsletter"><p>اشترك في النشرة البريدية لتصلك أهم الأخبار يوميا</p><form><input type="email"><button>اشترك</button></form></div>'
-        + "<p>تابعونا على فيسبوك وتويتر</p>"
-        + "</div></div>"
-        + f'<aside class="col-side"><h4>الأكثر قراءة</h4><ol>{_links(most_read)}</ol></aside>'
-        + "</div><footer>© 2024 موقع الأخبار. جميع الحقوق محفوظة</footer></body></html>"
-    )
-    injected = [
-        read_also,
-        *most_read,
-        caption,
-        "اشترك في النشرة البريدية",
-        "تابعونا على فيسبوك",
-        "الأكثر قراءة",
-    ]
-    return html, injected
-
-
-def template_blog(title: str, paragraphs: list[str], extra: list[str], caption: str) -> tuple[str, list[str]]:
-    """WordPress-like: byline credit, «مواضيع ذات صلة» inside the content, source line, comment form."""
-    related, read_also = extra[0:3], extra[3]
-    body = [f"<p>{_esc(p)}</p>" for p in paragraphs]
-    body.insert(len(body) // 2, f'<p>للمزيد: <a href="/x">{_esc(read_also)}</a></p>')
-    html = (
-        _head(title)
-        + _nav()
-        + '<div id="content"><div class="post">'
-        + f'<h1 class="entry-title">{_esc(title)}</h1><p class="byline">تحرير: سارة منصور</p>'
-        + f'<div class="wp-caption"><img src="/w.jpg"><p class="wp-caption-text">{_esc(caption)} (أرشيفية)</p></div>'
-        + '<div class="entry">'
-        + "".join(body)
-        + "<p>المصدر: وكالات</p>"
-        + f'<div class="related-posts"><h3>مواضيع ذات صلة</h3><ul>{_links(related)}</ul></div>'
-        + "</div>"
-        + '<div id="comments"><h3>إضافة تعليق جديد</h3><form><textarea></textarea><input type="submit" value="إرسال"></form></div>'
-        + '</div></div><div class="footer">كل الحقوق محفوظة لموقع الأخبار</div></body></html>'
-    )
-    injected = [
-        read_also,
-        *related,
-        caption,
-        "مواضيع ذات صلة",
-        "إضافة تعليق جديد",
-        "المصدر: وكالات",
-        "تحرير: سارة منصور",
-    ]
-    return html, injected
-
-
-TEMPLATES = {
-    "portal": template_portal,
-    "old_cms": template_oldcms,
-    "glued": template_glued,
-    "blog": template_blog,
-}
-
-
-def load_ant(count: int, seed: int) -> list[dict]:
-    records = []
-    with gzip.open(ANT, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            text = record.get("text") or ""
-            if len(text.split()) < 80 or text.count("\n") < 2 or UNCLEAN_GOLD.search(text):
-                continue
-            records.append(record)
-    rng = random.Random(seed)
-    rng.shuffle(records)
-    return records[: count + 400]  # the extra records lend their titles as injected headlines
 
 
 # --------------------------------------------------------------------------- runs
