@@ -68,6 +68,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
     server: _SiteServer
     # HTTP/1.1 so clients can keep connections alive; every response sets Content-Length.
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else the body waits ~40 ms for the delayed ACK of the headers
     server_version = "akhbar-localsite/1"
     sys_version = ""
 

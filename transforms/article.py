@@ -261,6 +261,22 @@ def page_metadata(tree: HtmlElement, default_url: str | None, *, want_date: bool
     return metadata
 
 
+def _extract_main_text(tree: HtmlElement, url: str, *, fast: bool) -> Document | None:
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        # Link markup tells the cleaner exactly where a glued «اقرأ أيضاً» headline ends; it
+        # unwraps every link afterwards, so no markup reaches the body.
+        include_links=True,
+        deduplicate=False,
+    )
+
+
 def article_from_html(
     html: str,
     url: str,
@@ -285,18 +301,11 @@ def article_from_html(
     # Metadata before extraction, on the untouched tree (bare_extraction works on a copy).
     metadata = page_metadata(tree, final_url or url, want_date=published is None)
     captions = figure_captions(tree)
-    document = trafilatura.bare_extraction(
-        tree,
-        url=final_url or url,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        # Link markup tells the cleaner exactly where a glued «اقرأ أيضاً» headline ends; it
-        # unwraps every link afterwards, so no markup reaches the body.
-        include_links=True,
-        deduplicate=False,
-    )
+    document = _extract_main_text(tree, final_url or url, fast=True)
+    if document is None or prose_word_count(document.text or "") < settings.min_words:
+        # trafilatura's own extractor found too little: let it compare with its fallbacks
+        # (readability, jusText), which cost as much again but rescue unusual templates.
+        document = _extract_main_text(tree, final_url or url, fast=False)
     if document is None or not (document.text or "").strip():
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
     feed_title = entry.title if entry else None
