@@ -8,6 +8,7 @@ from transforms.article import (
     article_from_text,
     enrich_article,
     process_html,
+    process_text,
     prose_word_count,
 )
 
@@ -96,3 +97,12 @@ def test_plain_text_takes_its_headline_as_title():
 def test_prose_words_ignore_label_lines():
     assert prose_word_count("الرئيسية\nسياسة\nرياضة\nاقتصاد") == 0
     assert prose_word_count(PARAGRAPHS[0]) > 20
+
+
+def test_relative_dates_stay_unresolved_without_a_publication_date():
+    text = "\n\n".join(PARAGRAPHS) + "\n\nوقال المتحدث أمس الأربعاء إن المحادثات ستستأنف قريبا في العاصمة التركية."
+    undated = process_text(text, "https://a.example/undated", title="عنوان")
+    yesterday = [m for m in undated["dates_mentioned"] if "أمس" in m["text"]]
+    assert yesterday and all(m["value"] is None for m in yesterday)
+    dated = process_text(text, "https://a.example/dated", title="عنوان", published="2021-11-18T09:00:00+00:00")
+    assert [m["value"] for m in dated["dates_mentioned"] if "أمس" in m["text"]] == ["2021-11-17"]

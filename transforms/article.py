@@ -370,7 +370,9 @@ def enrich_article(article: dict) -> dict:
     """Dates, entities and topic of a clean article (mutates and returns it)."""
     body = article["body"]
     published = article.get("published_at")
-    reference: date | datetime | None = published or article.get("fetched_at")
+    # Relative dates («أمس الأربعاء») resolve against the publication date only: the fetch time
+    # of an undated page says nothing about when "yesterday" was, so they stay unresolved.
+    reference: date | datetime | None = published
     article["dates_mentioned"] = find_dates(body, reference)
     article["entities"] = EntityRecognizer.default().recognize(body)
     hints = article.get("_hints") or {}
