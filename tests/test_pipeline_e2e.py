@@ -17,12 +17,12 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, is_not_empty
+from pipeline_runs import run_ingest
 
 import schemas
 from pipelines.ingest import build_pipeline, config_from_options
 from pipelines.localsite import LocalSite
-from pipelines.report import metric_values
-from transforms.state import commit_feed_state, read_feed_state
+from transforms.state import read_feed_state
 
 SITE_ROOT = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
 EXPECTED = json.loads((SITE_ROOT / "expected.json").read_text(encoding="utf-8"))
@@ -48,17 +48,6 @@ def feeds_file(site, tmp_path_factory) -> str:
 def ingest_argv(feeds_file: str, output: str, run_id: str, *extra: str) -> list[str]:
     return ["--feeds", feeds_file, "--output", output, "--run-id", run_id, "--allow-private-hosts",
             "--per-host-delay", "0", "--per-host-concurrency", "4", *extra]
-
-
-def run_ingest(argv: list[str]) -> dict[str, int]:
-    options = PipelineOptions(argv)
-    config = config_from_options(options)
-    pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, config)
-    result = pipeline.run()
-    result.wait_until_finish()
-    commit_feed_state(config.output, config.run_id)
-    return metric_values(result)[0]
 
 
 def relative(url: str, site: LocalSite) -> str:

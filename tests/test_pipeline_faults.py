@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import time
 
-import apache_beam as beam
 import pytest
-from apache_beam.options.pipeline_options import PipelineOptions
 from faultserver import ARTICLES, FaultServer, Reply
+from pipeline_runs import run_ingest
 
 import schemas
-from pipelines.ingest import build_pipeline, config_from_options
-from pipelines.report import metric_values
-from transforms.state import commit_feed_state
 
 # Each linked page and the outcome the pipeline must give it.
 PAGES = {
@@ -70,19 +66,12 @@ def _run(server, tmp_path, run_id: str) -> dict[str, int]:
         "feeds:\n" + "".join(f"  - name: {name}\n    url: {server.url(path)}\n" for name, path in FEEDS.items()),
         encoding="utf-8",
     )
-    options = PipelineOptions([
+    return run_ingest([
         "--feeds", str(feeds_file), "--output", str(tmp_path / "out"), "--run-id", run_id,
         "--allow-private-network", "127.0.0.1/32", "--per-host-delay", "0", "--per-host-concurrency", "8",
         "--connect-timeout", "2", "--read-timeout", "2", "--total-timeout", "3", "--max-retries", "2",
         "--max-bytes", "2000000",
     ])
-    config = config_from_options(options)
-    pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, config)
-    result = pipeline.run()
-    result.wait_until_finish()
-    commit_feed_state(config.output, config.run_id)
-    return metric_values(result)[0]
 
 
 @pytest.fixture(scope="module")

@@ -35,12 +35,11 @@ def _reject(reject: Reject) -> pvalue.TaggedOutput:
     return pvalue.TaggedOutput(REJECTS, reject)
 
 
-class FetchFeedFn(beam.DoFn):
-    """FeedSpec → FeedEntry…, plus rejects and one feed-state row per feed."""
+class _HttpDoFn(beam.DoFn):
+    """A DoFn owning one HTTP client per instance: built in setup(), closed in teardown()."""
 
-    def __init__(self, settings: FetchSettings, prior_state: dict[str, dict]):
+    def __init__(self, settings: FetchSettings):
         self._settings = settings
-        self._prior_state = prior_state
         self._client: HttpClient | None = None
 
     def setup(self) -> None:
@@ -49,6 +48,14 @@ class FetchFeedFn(beam.DoFn):
     def teardown(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+class FetchFeedFn(_HttpDoFn):
+    """FeedSpec → FeedEntry…, plus rejects and one feed-state row per feed."""
+
+    def __init__(self, settings: FetchSettings, prior_state: dict[str, dict]):
+        super().__init__(settings)
+        self._prior_state = prior_state
 
     def process(self, feed: FeedSpec) -> Iterator:
         assert self._client is not None
@@ -111,19 +118,8 @@ class FetchFeeds(beam.PTransform):
         )
 
 
-class FetchPageGroupFn(beam.DoFn):
+class FetchPageGroupFn(_HttpDoFn):
     """((host, slot), [FeedEntry]) → FetchedPage…, fetched one after another to respect the host."""
-
-    def __init__(self, settings: FetchSettings):
-        self._settings = settings
-        self._client: HttpClient | None = None
-
-    def setup(self) -> None:
-        self._client = HttpClient(self._settings)
-
-    def teardown(self) -> None:
-        if self._client is not None:
-            self._client.close()
 
     def process(self, keyed: tuple[tuple[str, int], Iterable[FeedEntry]]) -> Iterator:
         assert self._client is not None
