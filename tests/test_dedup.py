@@ -210,6 +210,45 @@ def test_config_rejects_unknown_keys_and_bad_banding():
         dedup.DedupConfig.from_dict({"near_duplicates": {**near, "shingle_sise": 4}, "stories": stories})
     with pytest.raises(ValueError, match="bands"):
         dedup.DedupConfig.from_dict({"near_duplicates": {**near, "bands": 64}, "stories": stories})
+    with pytest.raises(ValueError, match="shards"):
+        dedup.DedupConfig.from_dict({"near_duplicates": {**near, "shards": 0}, "stories": stories})
+
+
+# ------------------------------------------------------------------ band shards
+
+
+def _buckets_by_key(entries):
+    by_key = {}
+    for member, keys in entries:
+        for key in keys:
+            by_key.setdefault(key, []).append(member.article_id)
+    return sorted(sorted(ids) for ids in by_key.values() if len(ids) > 1)
+
+
+@pytest.mark.parametrize("shards", [1, 2, 4, 7])
+def test_shard_groups_rebuild_exactly_the_buckets_of_unsharded_banding(shards):
+    config = dedup.load_config()
+    members = [dedup.prepare(article, False, config)[1] for article in corpus_articles()]
+    for keys_of in (
+        lambda m: dedup.lsh_band_keys(m.minhash, config.near),
+        lambda m: dedup.story_band_keys(m.terms, config.stories),
+    ):
+        entries = [(m, keys_of(m)) for m in members]
+        expected = _buckets_by_key(entries)
+        assert expected  # the wire copy and its republication share bands of both kinds
+        groups: dict[int, list] = {}
+        for member, keys in entries:
+            for shard, shard_keys in dedup.band_keys_by_shard(keys, shards).items():
+                assert 0 <= shard < shards and all(dedup.shard_of_band(k, shards) == shard for k in shard_keys)
+                groups.setdefault(shard, []).append((member, shard_keys))
+        # A member sits in each group at most once, however many of its bands fall there.
+        assert all(len({m.article_id for m, _ in g}) == len(g) for g in groups.values())
+        rebuilt = sorted(
+            sorted(m.article_id for m in bucket)
+            for group in groups.values()
+            for bucket in dedup.shard_buckets(group)
+        )
+        assert rebuilt == expected
 
 
 # ------------------------------------------------------------------ grouping

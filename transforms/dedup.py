@@ -63,6 +63,7 @@ import gc
 import hashlib
 import math
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
@@ -96,6 +97,11 @@ def _build(cls, raw: Mapping[str, Any], where: str):
     return cls(**raw)
 
 
+def _check_shards(shards: int, where: str) -> None:
+    if not isinstance(shards, int) or shards < 1:
+        raise ValueError(f"{where}.shards must be a positive integer, got {shards!r}")
+
+
 @dataclass(frozen=True)
 class NearDuplicateConfig:
     shingle_size: int
@@ -107,8 +113,10 @@ class NearDuplicateConfig:
     rows: int
     min_tokens: int
     bucket_cap: int
+    shards: int = 4
 
     def __post_init__(self) -> None:
+        _check_shards(self.shards, "near_duplicates")
         if self.bands * self.rows > self.num_perm:
             raise ValueError(
                 f"near_duplicates: bands*rows={self.bands * self.rows} > num_perm={self.num_perm}"
@@ -137,11 +145,13 @@ class StoryConfig:
     bucket_cap: int
     top_entities: int
     news_day_margin: int
+    shards: int = 4
     prefixes: tuple[str, ...] = ()
     stopwords: frozenset[str] = field(default_factory=frozenset)
     prefix_pattern: re.Pattern[str] = field(default=re.compile(r"(?!x)x"), repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        _check_shards(self.shards, "stories")
         if self.bands * self.rows > self.num_perm:
             raise ValueError(f"stories: bands*rows={self.bands * self.rows} > num_perm={self.num_perm}")
         unknown = set(self.weights) - {"entity", "date", "word"}
@@ -342,6 +352,40 @@ def lsh_band_keys(signature: bytes, config: NearDuplicateConfig | None = None) -
     if signature_similarity(signature, signature) == 0.0:
         return []  # empty body: nothing to match
     return _band_keys(signature, config.bands, config.rows, "n")
+
+
+def shard_of_band(key: str, shards: int) -> int:
+    """The shard group a band key belongs to: the same on every worker and in every run."""
+    return zlib.crc32(key.encode("ascii")) % shards
+
+
+def band_keys_by_shard(keys: Iterable[str], shards: int) -> dict[int, list[str]]:
+    """An article's band keys split by shard group: the article travels once per group, not once per band."""
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        grouped[shard_of_band(key, shards)].append(key)
+    return dict(grouped)
+
+
+def shard_buckets(entries: Iterable[tuple[Member, Sequence[str]]]) -> Iterator[list[Member]]:
+    """The LSH buckets with two or more members among ``(member, its band keys)`` entries.
+
+    One shard group holds many articles, each with the keys of its bands that fall in the
+    group; two members share a bucket when they share a key. Singleton keys (the vast
+    majority) cost one dict slot, no list.
+    """
+    first: dict[str, Member] = {}
+    shared: dict[str, list[Member]] = {}
+    for member, keys in entries:
+        for key in keys:
+            bucket = shared.get(key)
+            if bucket is not None:
+                bucket.append(member)
+            elif key in first:
+                shared[key] = [first.pop(key), member]
+            else:
+                first[key] = member
+    yield from shared.values()
 
 
 def shingle_set(body_match: str | None, config: NearDuplicateConfig | None = None) -> np.ndarray:
@@ -863,25 +907,21 @@ def _deduplicate(
     hashes = [a.get("content_hash") for a in current] + [a.get("content_hash") for a in prior_rows]
 
     by_hash: dict[str, list[Member]] = defaultdict(list)
-    near_buckets: dict[str, list[Member]] = defaultdict(list)
-    story_buckets: dict[str, list[Member]] = defaultdict(list)
     for member, digest in zip(members, hashes, strict=True):
         if digest and digest != EMPTY_CONTENT_HASH:
             by_hash[digest].append(member)
-        if member.minhash:
-            for key in lsh_band_keys(member.minhash, config.near):
-                near_buckets[key].append(member)
-        for key in story_band_keys(member.terms, config.stories):
-            story_buckets[key].append(member)
+    near_buckets = list(
+        shard_buckets((m, lsh_band_keys(m.minhash, config.near)) for m in members if m.minhash)
+    )
+    story_buckets = list(shard_buckets((m, story_band_keys(m.terms, config.stories)) for m in members))
 
     exact = dict(pair for group in by_hash.values() for pair in exact_duplicate_matches(group))
     # Candidates from every bucket first, then one exact check per distinct pair (a close pair
     # shares most bands); shingle sets are built only for articles that are in a candidate pair.
     candidates: dict[str, list[Match]] = defaultdict(list)
-    for bucket in near_buckets.values():
-        if len(bucket) > 1:
-            for article_id, match in near_duplicate_candidates(bucket, config.near):
-                candidates[article_id].append(match)
+    for bucket in near_buckets:
+        for article_id, match in near_duplicate_candidates(bucket, config.near):
+            candidates[article_id].append(match)
     body_of = {article["article_id"]: article for article in current}
 
     @functools.lru_cache(maxsize=4096)
@@ -897,10 +937,9 @@ def _deduplicate(
         if best is not None:
             near[article_id] = best
     story: dict[str, Match] = {}
-    for bucket in story_buckets.values():
-        if len(bucket) > 1:
-            for article_id, match in story_matches(bucket, config.stories):
-                story[article_id] = better_match(story.get(article_id), match)  # type: ignore[assignment]
+    for bucket in story_buckets:
+        for article_id, match in story_matches(bucket, config.stories):
+            story[article_id] = better_match(story.get(article_id), match)  # type: ignore[assignment]
 
     parents = {}
     for article in current:

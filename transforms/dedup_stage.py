@@ -13,19 +13,22 @@ works across runs with no state kept between runs. Prior rows are never re-emitt
 
 Shape (every step labelled; cost linear in the number of articles):
   Fingerprint ─► GroupByContentHash ─► ExactMatches                     (first copy wins)
-             ├─► NearBands ─► GroupByNearBand ─► NearCandidates ─┬─(earlier-run rows: estimate decides)──┐
+             ├─► near band shards ─► GroupByNearBand ─► NearCandidates ─┬─(earlier-run rows: estimate decides)──┐
              │     JoinParentShingles ◄─(pairs within this run)──┘                                       │
              │     ─► AttachParentShingles ─► JoinOwnShingles ─► VerifyNearMatches (exact Jaccard) ─► MergeNearMatches ─► BestNearMatch
-             └─► StoryBands ─► GroupByStoryBand ─► StoryMatches ─► BestStoryMatch
+             └─► story band shards ─► GroupByStoryBand ─► StoryMatches ─► BestStoryMatch
   JoinMatches (CoGroupByKey by article_id) ─► ChooseParent
   Edges ─► CollectEdges (one global list of child→parent edges, at most one per article:
            a single-worker step that is fine at batch scale: 30k edges are ~2 MB)
         ─► ResolveStories ─► AttachStoryIds (CoGroupByKey) ─► articles
   KeyByStory ─► GroupByStory ─► StoryRows ─► stories
 Near-copies within one run are decided on the exact Jaccard of the two shingle sets
-(transforms/dedup.py, ``verify_near_match``): the LSH buckets carry only signatures, and each
-article's shingle set (4 bytes a shingle) travels once to the two joins, then once per distinct
-candidate pair, so memory stays a small constant per article.
+(transforms/dedup.py, ``verify_near_match``). LSH band keys are grouped into a few shard
+groups per family (``shards`` in configs/dedup.yaml): an article travels once per shard group
+with its band keys there (not once per band), its members carry only the signature (near) or
+the story terms (stories), and the buckets are assembled inside each group
+(``dedup.shard_buckets``). Each article's shingle set (4 bytes a shingle) travels once to the
+two joins, then once per distinct candidate pair, so memory stays a small constant per article.
 Counters in namespace "akhbar": dedup_articles, dedup_exact_duplicates, dedup_near_duplicates,
 dedup_near_candidates_rejected (articles whose every in-run candidate failed the exact check),
 dedup_story_matches, dedup_stories. A streaming version would replace CollectEdges with
@@ -34,7 +37,7 @@ per-key state; see transforms/dedup.py for the method and its thresholds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -74,17 +77,20 @@ class _PrepareFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 "by_hash", (digest, member._replace(minhash=None, terms=frozenset()))
             )
-        # A member travels once per band (42 near, 20 story bands): packed (transforms/rowpack.py)
-        # a copy is under 1 KB instead of ~1 KB (near) and ~9 KB (story terms) of Python objects.
+        # Band keys are grouped by shard (configs/dedup.yaml: shards): a member travels once per
+        # shard group with the keys of its bands there, not once per band (42 near and 20 story
+        # bands). Every element crossing a GroupByKey is held by the runner until the group is
+        # read, so this is what keeps the run's memory a small constant per article.
         if member.minhash:
-            slim = pack(member._replace(terms=frozenset()))
-            for key in dedup.lsh_band_keys(member.minhash, self._cfg.near):
-                yield beam.pvalue.TaggedOutput("near", (key, slim))
+            near = member._replace(terms=frozenset())
+            keys = dedup.lsh_band_keys(member.minhash, self._cfg.near)
+            for shard, shard_keys in dedup.band_keys_by_shard(keys, self._cfg.near.shards).items():
+                yield beam.pvalue.TaggedOutput("near", (shard, pack((near, shard_keys))))
         story_keys = dedup.story_band_keys(member.terms, self._cfg.stories)
         if story_keys:
-            slim = pack(member._replace(minhash=None))
-            for key in story_keys:
-                yield beam.pvalue.TaggedOutput("story", (key, slim))
+            story = member._replace(minhash=None)
+            for shard, shard_keys in dedup.band_keys_by_shard(story_keys, self._cfg.stories.shards).items():
+                yield beam.pvalue.TaggedOutput("story", (shard, pack((story, shard_keys))))
 
 
 def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
@@ -92,19 +98,26 @@ def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
     yield from dedup.exact_duplicate_matches(members)
 
 
-def _near_candidates(item: tuple[str, Iterable[bytes]], config_name: str):
+def _shard_entries(packed: Iterable[bytes]) -> Iterator[tuple[dedup.Member, list[str]]]:
+    for blob in packed:
+        yield unpack(blob)
+
+
+def _near_candidates(item: tuple[int, Iterable[bytes]], config_name: str):
     _, packed = item
-    packed = list(packed)
-    if len(packed) < 2:
-        return
-    for article_id, candidate in dedup.near_duplicate_candidates(
-        [unpack(m) for m in packed], _config(config_name).near
-    ):
-        if dedup.is_prior_match(candidate):
-            # Only the signature of an earlier run's row is stored: the estimate has decided.
-            yield article_id, candidate
-        else:
-            yield beam.pvalue.TaggedOutput("to_verify", (candidate.article_id, (article_id, candidate)))
+    seen: set[tuple[str, str]] = set()
+    config = _config(config_name).near
+    for bucket in dedup.shard_buckets(_shard_entries(packed)):
+        for article_id, candidate in dedup.near_duplicate_candidates(bucket, config):
+            # A close pair shares many bands: the same estimate from each, one decision needed.
+            if (article_id, candidate.article_id) in seen:
+                continue
+            seen.add((article_id, candidate.article_id))
+            if dedup.is_prior_match(candidate):
+                # Only the signature of an earlier run's row is stored: the estimate has decided.
+                yield article_id, candidate
+            else:
+                yield beam.pvalue.TaggedOutput("to_verify", (candidate.article_id, (article_id, candidate)))
 
 
 def _attach_parent_shingles(item: tuple[str, dict[str, list]]):
@@ -151,11 +164,14 @@ class _VerifyNearFn(beam.DoFn):
             yield article_id, best
 
 
-def _story_matches(item: tuple[str, Iterable[bytes]], config_name: str):
+def _story_matches(item: tuple[int, Iterable[bytes]], config_name: str):
     _, packed = item
-    packed = list(packed)
-    if len(packed) > 1:
-        yield from dedup.story_matches([unpack(m) for m in packed], _config(config_name).stories)
+    config = _config(config_name).stories
+    best: dict[str, dedup.Match] = {}
+    for bucket in dedup.shard_buckets(_shard_entries(packed)):
+        for article_id, match in dedup.story_matches(bucket, config):
+            best[article_id] = dedup.better_match(best.get(article_id), match)  # type: ignore[assignment]
+    yield from best.items()
 
 
 def _best(matches: Iterable[dedup.Match | None]) -> dedup.Match | None:
