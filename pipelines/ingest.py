@@ -125,7 +125,6 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
         return {**row, "run_id": run_id, "date": first_seen.strftime("%Y-%m-%d") if first_seen else None}
 
     stories = deduplicated["stories"] | "StampStories" >> beam.Map(stamp_story)
-    entities = articles | "EntityRows" >> beam.FlatMap(entity_rows)
     rejects = (
         (fetched.rejects, pages["rejects"], extracted.rejects, enriched.rejects)
         | "FlattenRejects" >> beam.Flatten()
@@ -134,15 +133,16 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
 
     shards = config.shards_per_partition
     written = {
-        "articles": articles | "WriteArticles" >> WritePartitioned(config.output, "articles", ARTICLES, run_id, shards),
-        "entities": entities | "WriteEntities" >> WritePartitioned(config.output, "entities", ENTITIES, run_id, shards),
+        # The entities table is written from the articles' groups: mentions never cross a shuffle.
+        "articles": articles | "WriteArticles" >> WritePartitioned(
+            config.output, "articles", ARTICLES, run_id, shards, derived={"entities": (ENTITIES, entity_rows)}
+        ),
         "stories": stories | "WriteStories" >> WritePartitioned(config.output, "stories", STORIES, run_id),
         "rejects": rejects | "WriteRejects" >> WritePartitioned(config.output, "rejects", REJECTS, run_id),
         "state": fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, run_id),
     }
     return {
         "articles": articles,
-        "entities": entities,
         "stories": stories,
         "rejects": rejects,
         "feed_state": fetched.state,

@@ -142,7 +142,6 @@ def build_stream_pipeline(p: beam.Pipeline, config: StreamConfig, start: float |
         | "RewindowStories" >> beam.WindowInto(windows)
         | "StampStories" >> beam.Map(stamp_story)
     )
-    entities = articles | "EntityRows" >> beam.FlatMap(entity_rows)
     feed_rejects = polled[FETCH_REJECTS] | "WindowFeedRejects" >> beam.WindowInto(windows)
     rejects = (
         (feed_rejects, pages["rejects"], extracted.rejects, enriched.rejects)
@@ -152,14 +151,15 @@ def build_stream_pipeline(p: beam.Pipeline, config: StreamConfig, start: float |
     shards = ingest.shards_per_partition
     out = ingest.output
     written = {
-        "articles": articles | "WriteArticles" >> WritePartitioned(out, "articles", ARTICLES, run_id, shards),
-        "entities": entities | "WriteEntities" >> WritePartitioned(out, "entities", ENTITIES, run_id, shards),
+        # The entities table is written from the articles' groups: mentions never cross a shuffle.
+        "articles": articles | "WriteArticles" >> WritePartitioned(
+            out, "articles", ARTICLES, run_id, shards, derived={"entities": (ENTITIES, entity_rows)}
+        ),
         "stories": stories | "WriteStories" >> WritePartitioned(out, "stories", STORIES, run_id),
         "rejects": rejects | "WriteRejects" >> WritePartitioned(out, "rejects", REJECTS, run_id),
     }
     return {
         "articles": articles,
-        "entities": entities,
         "stories": stories,
         "rejects": rejects,
         "feed_state": polled.state,

@@ -41,6 +41,37 @@ def _files(root):
     return sorted(found)
 
 
+def test_derived_table_is_written_beside_its_rows_only_where_it_has_rows(tmp_path):
+    from transforms.extract import entity_rows
+
+    with_mentions = _article("a1", "2024-11-04", "politics", "تركيا تعلن عن اجتماع عسكري")
+    with_mentions["entities"].append(
+        {"text": "أنقرة", "start": 10, "end": 15, "type": "LOC", "canonical": "انقره"}
+    )
+    without = {**_article("a3", "2024-11-05", "economy", "البنك المركزي يرفع الفائدة"), "entities": []}
+    out = str(tmp_path)
+    with TestPipeline() as p:
+        written = (
+            p
+            | beam.Create([{**with_mentions, "run_id": "run1"}, {**without, "run_id": "run1"}])
+            | WritePartitioned(out, "articles", schemas.ARTICLES, "run1",
+                               derived={"entities": (schemas.ENTITIES, entity_rows)})
+        )
+        assert_that(
+            written | beam.Map(lambda path: os.path.relpath(path, out)),
+            equal_to([
+                "articles/date=2024-11-04/topic=politics/part-run1-0000.parquet",
+                "articles/date=2024-11-05/topic=economy/part-run1-0000.parquet",
+                "entities/date=2024-11-04/topic=politics/part-run1-0000.parquet",
+            ]),
+        )
+    mentions = schemas.read_dataset(out, "entities").to_table().to_pylist()
+    assert sorted((m["article_id"], m["canonical"], m["type"], str(m["date"]), m["topic"]) for m in mentions) == [
+        ("a1", "انقره", "LOC", "2024-11-04", "politics"),
+        ("a1", "واشنطن", "LOC", "2024-11-04", "politics"),
+    ]
+
+
 def test_rows_land_in_hive_partitions_and_read_back_everywhere(tmp_path):
     rows = [
         _article("a1", "2024-11-04", "politics", "تركيا تعلن عن اجتماع عسكري"),

@@ -15,9 +15,10 @@ a date that is not YYYY-MM-DD or a topic outside the vocabulary never reaches a 
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import apache_beam as beam
 import pyarrow as pa
@@ -107,34 +108,53 @@ def window_tag(window) -> str:
     return f"-w{tag}Z"
 
 
+# A table whose rows all derive from one row of another table and share its partition (the
+# entities of an article): written from the same group, so its rows never cross a shuffle.
+Derived = Mapping[str, tuple[pa.Schema, Callable[[dict], Iterable[dict]]]]
+
+
 class _WriteGroupFn(beam.DoFn):
-    def __init__(self, output: str, table: str, schema: pa.Schema, run_id: str):
+    def __init__(self, output: str, table: str, schema: pa.Schema, run_id: str, derived: Derived):
         self._output = output
         self._table = table
         self._schema = schema
         self._run_id = run_id
+        self._derived = dict(derived)
+
+    def _write(self, table: str, schema: pa.Schema, values: tuple[str, ...], name: str, rows: Iterable[dict]) -> str:
+        directory = partition_dir(self._output, table, schema, values)
+        count = write_parquet_atomically(
+            rows, schema, FileSystems.join(directory, name), FileSystems.join(directory, f".{name}.inprogress")
+        )
+        counter(f"{table}.rows_written").inc(count)
+        counter(f"{table}.files_written").inc()
+        return FileSystems.join(directory, name)
 
     def process(
-        self, keyed: tuple[tuple[tuple[str, ...], int], Iterable[dict]], window=beam.DoFn.WindowParam
+        self, keyed: tuple[tuple[tuple[str, ...], int], Iterable[bytes]], window=beam.DoFn.WindowParam
     ) -> Iterator[str]:
-        (values, shard), rows = keyed
-        directory = partition_dir(self._output, self._table, self._schema, values)
+        (values, shard), packed = keyed
         name = f"part-{self._run_id}{window_tag(window)}-{shard:04d}.parquet"
-        count = write_parquet_atomically(
-            (unpack(row) for row in rows),
-            self._schema,
-            FileSystems.join(directory, name),
-            FileSystems.join(directory, f".{name}.inprogress"),
-        )
-        counter(f"{self._table}.rows_written").inc(count)
-        counter(f"{self._table}.files_written").inc()
-        yield FileSystems.join(directory, name)
+        yield self._write(self._table, self._schema, values, name, (unpack(row) for row in packed))
+        for table, (schema, rows_of) in self._derived.items():
+            # A second pass over the group (Beam's grouped values are re-iterable): a derived
+            # table gets a file only where it has rows, as if it had been grouped on its own.
+            rows = (derived for row in packed for derived in rows_of(unpack(row)))
+            first = next(rows, None)
+            if first is not None:
+                yield self._write(table, schema, values, name, itertools.chain([first], rows))
 
 
 class WritePartitioned(beam.PTransform):
-    """PCollection[dict] → hive-partitioned Parquet under OUTPUT/TABLE; returns the written paths."""
+    """PCollection[dict] → hive-partitioned Parquet under OUTPUT/TABLE; returns the written paths.
 
-    def __init__(self, output: str, table: str, schema: pa.Schema, run_id: str, shards: int = 1):
+    ``derived`` names tables whose rows come from each row (``{"entities": (ENTITIES,
+    entity_rows)}``): they are written into the same partitions and shards from the same group.
+    """
+
+    def __init__(
+        self, output: str, table: str, schema: pa.Schema, run_id: str, shards: int = 1, derived: Derived | None = None
+    ):
         super().__init__()
         if not valid_run_id(run_id):
             raise ValueError(f"run id must match {_RUN_ID.pattern}: {run_id[:100]!r}")
@@ -143,6 +163,7 @@ class WritePartitioned(beam.PTransform):
         self._schema = schema
         self._run_id = run_id
         self._shards = max(1, shards)
+        self._derived = dict(derived or {})
 
     def expand(self, rows):
         table, schema, shards = self._table, self._schema, self._shards
@@ -157,5 +178,5 @@ class WritePartitioned(beam.PTransform):
             rows
             | "KeyByPartition" >> beam.Map(key)
             | "GroupByPartition" >> beam.GroupByKey()
-            | "WriteParquet" >> beam.ParDo(_WriteGroupFn(self._output, table, schema, self._run_id))
+            | "WriteParquet" >> beam.ParDo(_WriteGroupFn(self._output, table, schema, self._run_id, self._derived))
         )
