@@ -229,24 +229,29 @@ def _buckets_by_key(entries):
 def test_shard_groups_rebuild_exactly_the_buckets_of_unsharded_banding(shards):
     config = dedup.load_config()
     members = [dedup.prepare(article, False, config)[1] for article in corpus_articles()]
-    for keys_of in (
-        lambda m: dedup.lsh_band_keys(m.minhash, config.near),
-        lambda m: dedup.story_band_keys(m.terms, config.stories),
-    ):
-        entries = [(m, keys_of(m)) for m in members]
-        expected = _buckets_by_key(entries)
+    families = (
+        (dedup.near_banding(config.near), lambda m: dedup.near_band_signature(m, config.near),
+         lambda m: dedup.lsh_band_keys(m.minhash, config.near)),
+        (dedup.story_banding(config.stories), lambda m: dedup.story_band_signature(m, config.stories),
+         lambda m: dedup.story_band_keys(m.terms, config.stories)),
+    )
+    for banding, signature_of, keys_of in families:
+        banding = banding._replace(shards=shards)
+        expected = _buckets_by_key([(m, keys_of(m)) for m in members])
         assert expected  # the wire copy and its republication share bands of both kinds
         groups: dict[int, list] = {}
-        for member, keys in entries:
-            for shard, shard_keys in dedup.band_keys_by_shard(keys, shards).items():
-                assert 0 <= shard < shards and all(dedup.shard_of_band(k, shards) == shard for k in shard_keys)
-                groups.setdefault(shard, []).append((member, shard_keys))
-        # A member sits in each group at most once, however many of its bands fall there.
-        assert all(len({m.article_id for m, _ in g}) == len(g) for g in groups.values())
+        for member in members:
+            signature = signature_of(member)
+            if signature is None:
+                continue
+            in_groups = dedup.band_shards(signature, banding)
+            assert in_groups == {dedup.shard_of_band(k, shards) for k in keys_of(member)}
+            for shard in in_groups:
+                groups.setdefault(shard, []).append((member, signature))
         rebuilt = sorted(
             sorted(m.article_id for m in bucket)
-            for group in groups.values()
-            for bucket in dedup.shard_buckets(group)
+            for shard, entries in groups.items()
+            for bucket in dedup.shard_buckets(entries, banding, shard)
         )
         assert rebuilt == expected
 

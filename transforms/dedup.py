@@ -113,7 +113,7 @@ class NearDuplicateConfig:
     rows: int
     min_tokens: int
     bucket_cap: int
-    shards: int = 4
+    shards: int = 2
 
     def __post_init__(self) -> None:
         _check_shards(self.shards, "near_duplicates")
@@ -145,7 +145,7 @@ class StoryConfig:
     bucket_cap: int
     top_entities: int
     news_day_margin: int
-    shards: int = 4
+    shards: int = 2
     prefixes: tuple[str, ...] = ()
     stopwords: frozenset[str] = field(default_factory=frozenset)
     prefix_pattern: re.Pattern[str] = field(default=re.compile(r"(?!x)x"), repr=False, compare=False)
@@ -332,11 +332,15 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return shared / (a.size + b.size - shared)
 
 
-def _band_keys(signature: bytes, bands: int, rows: int, tag: str) -> list[str]:
+def band_key(signature: bytes, band: int, rows: int, tag: str) -> str:
     # The band's bytes themselves (hex) are the key: no second hash needed, and equal bands
     # give equal keys on every machine.
     width = rows * 4
-    return [f"{tag}{band}:{signature[band * width : (band + 1) * width].hex()}" for band in range(bands)]
+    return f"{tag}{band}:{signature[band * width : (band + 1) * width].hex()}"
+
+
+def _band_keys(signature: bytes, bands: int, rows: int, tag: str) -> list[str]:
+    return [band_key(signature, band, rows, tag) for band in range(bands)]
 
 
 def signature_fits(signature: bytes | None, config: NearDuplicateConfig) -> bool:
@@ -355,30 +359,61 @@ def lsh_band_keys(signature: bytes, config: NearDuplicateConfig | None = None) -
     return _band_keys(signature, config.bands, config.rows, "n")
 
 
+class Banding(NamedTuple):
+    """One LSH family: key tag, bands x rows, and the shard groups its keys are spread over."""
+
+    tag: str
+    bands: int
+    rows: int
+    shards: int
+
+
+def near_banding(config: NearDuplicateConfig) -> Banding:
+    return Banding("n", config.bands, config.rows, config.shards)
+
+
+def story_banding(config: StoryConfig) -> Banding:
+    return Banding("s", config.bands, config.rows, config.shards)
+
+
+def near_band_signature(member: Member, config: NearDuplicateConfig) -> bytes | None:
+    """The signature a member is banded on for near-copies (None: it takes no part)."""
+    return member.minhash if member.minhash and lsh_band_keys(member.minhash, config) else None
+
+
+def story_band_signature(member: Member, config: StoryConfig) -> bytes | None:
+    """The story-term signature a member is banded on (None: too few terms to match)."""
+    return story_signature(member.terms, config) if len(member.terms) >= config.min_shared_terms else None
+
+
 def shard_of_band(key: str, shards: int) -> int:
     """The shard group a band key belongs to: the same on every worker and in every run."""
     return zlib.crc32(key.encode("ascii")) % shards
 
 
-def band_keys_by_shard(keys: Iterable[str], shards: int) -> dict[int, list[str]]:
-    """An article's band keys split by shard group: the article travels once per group, not once per band."""
-    grouped: dict[int, list[str]] = defaultdict(list)
-    for key in keys:
-        grouped[shard_of_band(key, shards)].append(key)
-    return dict(grouped)
+def band_shards(signature: bytes, banding: Banding) -> set[int]:
+    """The shard groups holding at least one band of ``signature``: where its article travels."""
+    return {
+        shard_of_band(band_key(signature, band, banding.rows, banding.tag), banding.shards)
+        for band in range(banding.bands)
+    }
 
 
-def shard_buckets(entries: Iterable[tuple[Member, Sequence[str]]]) -> Iterator[list[Member]]:
-    """The LSH buckets with two or more members among ``(member, its band keys)`` entries.
+def shard_buckets(entries: Sequence[tuple[Member, bytes]], banding: Banding, shard: int) -> Iterator[list[Member]]:
+    """The LSH buckets (two or more members) of shard group ``shard`` among ``(member, band
+    signature)`` entries: members whose key of one band is equal and falls in this group.
 
-    One shard group holds many articles, each with the keys of its bands that fall in the
-    group; two members share a bucket when they share a key. Singleton keys (the vast
-    majority) cost one dict slot, no list.
+    Keys are recomputed here from the signatures instead of travelling with them, and the
+    buckets are built one band at a time, so at most one key per entry is held at once;
+    singleton keys (the vast majority) cost one dict slot and no list.
     """
-    first: dict[str, Member] = {}
-    shared: dict[str, list[Member]] = {}
-    for member, keys in entries:
-        for key in keys:
+    for band in range(banding.bands):
+        first: dict[str, Member] = {}
+        shared: dict[str, list[Member]] = {}
+        for member, signature in entries:
+            key = band_key(signature, band, banding.rows, banding.tag)
+            if banding.shards > 1 and shard_of_band(key, banding.shards) != shard:
+                continue
             bucket = shared.get(key)
             if bucket is not None:
                 bucket.append(member)
@@ -386,7 +421,7 @@ def shard_buckets(entries: Iterable[tuple[Member, Sequence[str]]]) -> Iterator[l
                 shared[key] = [first.pop(key), member]
             else:
                 first[key] = member
-    yield from shared.values()
+        yield from shared.values()
 
 
 def shingle_set(body_match: str | None, config: NearDuplicateConfig | None = None) -> np.ndarray:
@@ -911,10 +946,11 @@ def _deduplicate(
     for member, digest in zip(members, hashes, strict=True):
         if digest and digest != EMPTY_CONTENT_HASH:
             by_hash[digest].append(member)
-    near_buckets = list(
-        shard_buckets((m, lsh_band_keys(m.minhash, config.near)) for m in members if m.minhash)
-    )
-    story_buckets = list(shard_buckets((m, story_band_keys(m.terms, config.stories)) for m in members))
+    # The reference holds every member in one shard group (shard 0 of 1).
+    near_entries = [(m, sig) for m in members if (sig := near_band_signature(m, config.near))]
+    near_buckets = list(shard_buckets(near_entries, near_banding(config.near)._replace(shards=1), 0))
+    story_entries = [(m, sig) for m in members if (sig := story_band_signature(m, config.stories))]
+    story_buckets = list(shard_buckets(story_entries, story_banding(config.stories)._replace(shards=1), 0))
 
     exact = dict(pair for group in by_hash.values() for pair in exact_duplicate_matches(group))
     # Candidates from every bucket first, then one exact check per distinct pair (a close pair

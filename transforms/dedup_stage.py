@@ -17,16 +17,18 @@ Shape (every step labelled; cost linear in the number of articles):
              │     JoinParentShingles ◄─(pairs within this run)──┘                                       │
              │     ─► AttachParentShingles ─► JoinOwnShingles ─► VerifyNearMatches (exact Jaccard) ─► MergeNearMatches ─► BestNearMatch
              └─► story band shards ─► GroupByStoryBand ─► StoryMatches ─► BestStoryMatch
-  JoinMatches (CoGroupByKey by article_id) ─► ChooseParent
+  JoinMatches (CoGroupByKey of the matches by article_id, no articles) ─► ChooseParent ─► decisions
   Edges ─► CollectEdges (one global list of child→parent edges, at most one per article:
            a single-worker step that is fine at batch scale: 30k edges are ~2 MB)
-        ─► ResolveStories ─► AttachStoryIds (CoGroupByKey) ─► articles
+        ─► ResolveStories
+  AttachMatches (CoGroupByKey: article, decisions, story id) ─► ApplyMatches ─► articles
+  (the only step after Fingerprint that carries whole articles)
   KeyByStory ─► GroupByStory ─► StoryRows ─► stories
 Near-copies within one run are decided on the exact Jaccard of the two shingle sets
-(transforms/dedup.py, ``verify_near_match``). LSH band keys are grouped into a few shard
-groups per family (``shards`` in configs/dedup.yaml): an article travels once per shard group
-with its band keys there (not once per band), its members carry only the signature (near) or
-the story terms (stories), and the buckets are assembled inside each group
+(transforms/dedup.py, ``verify_near_match``). LSH band keys are spread over a few shard
+groups per family (``shards`` in configs/dedup.yaml): an article travels once to each group
+holding one of its bands (not once per band), carrying only its signature (near) or story
+terms (stories); the group recomputes the keys and builds its buckets band by band
 (``dedup.shard_buckets``). Each article's shingle set (4 bytes a shingle) travels once to the
 two joins, then once per distinct candidate pair, so memory stays a small constant per article.
 Counters in namespace "akhbar": dedup_articles, dedup_exact_duplicates, dedup_near_duplicates,
@@ -37,7 +39,7 @@ per-key state; see transforms/dedup.py for the method and its thresholds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
@@ -67,7 +69,7 @@ class _PrepareFn(beam.DoFn):
         digest = fingerprinted.get("content_hash")
         if not self._is_prior:
             self._articles.inc()
-            # Whole articles wait in JoinMatches packed (transforms/rowpack.py): a few KB each.
+            # Whole articles wait in AttachMatches packed (transforms/rowpack.py): a few KB each.
             yield beam.pvalue.TaggedOutput("articles", (member.article_id, pack(fingerprinted)))
         if shingles is not None:
             # For the exact check of candidate pairs: 4 bytes a shingle, once per article
@@ -77,20 +79,21 @@ class _PrepareFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 "by_hash", (digest, member._replace(minhash=None, terms=frozenset()))
             )
-        # Band keys are grouped by shard (configs/dedup.yaml: shards): a member travels once per
-        # shard group with the keys of its bands there, not once per band (42 near and 20 story
-        # bands). Every element crossing a GroupByKey is held by the runner until the group is
-        # read, so this is what keeps the run's memory a small constant per article.
-        if member.minhash:
-            near = member._replace(terms=frozenset())
-            keys = dedup.lsh_band_keys(member.minhash, self._cfg.near)
-            for shard, shard_keys in dedup.band_keys_by_shard(keys, self._cfg.near.shards).items():
-                yield beam.pvalue.TaggedOutput("near", (shard, pack((near, shard_keys))))
-        story_keys = dedup.story_band_keys(member.terms, self._cfg.stories)
-        if story_keys:
-            story = member._replace(minhash=None)
-            for shard, shard_keys in dedup.band_keys_by_shard(story_keys, self._cfg.stories.shards).items():
-                yield beam.pvalue.TaggedOutput("story", (shard, pack((story, shard_keys))))
+        # Band keys fall into a few shard groups (configs/dedup.yaml: shards): a member travels
+        # once per group holding one of its bands, not once per band (42 near, 20 story), and
+        # the keys are recomputed from its signature there. Every element crossing a
+        # GroupByKey is held by the runner until the group is read, so this is what keeps
+        # the run's memory a small constant per article.
+        near_signature = dedup.near_band_signature(member, self._cfg.near)
+        if near_signature:
+            near = pack(member._replace(terms=frozenset()))
+            for shard in dedup.band_shards(near_signature, dedup.near_banding(self._cfg.near)):
+                yield beam.pvalue.TaggedOutput("near", (shard, near))
+        story_signature = dedup.story_band_signature(member, self._cfg.stories)
+        if story_signature:
+            story = pack(member._replace(minhash=None))
+            for shard in dedup.band_shards(story_signature, dedup.story_banding(self._cfg.stories)):
+                yield beam.pvalue.TaggedOutput("story", (shard, story))
 
 
 def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
@@ -98,16 +101,13 @@ def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
     yield from dedup.exact_duplicate_matches(members)
 
 
-def _shard_entries(packed: Iterable[bytes]) -> Iterator[tuple[dedup.Member, list[str]]]:
-    for blob in packed:
-        yield unpack(blob)
-
-
 def _near_candidates(item: tuple[int, Iterable[bytes]], config_name: str):
-    _, packed = item
-    seen: set[tuple[str, str]] = set()
+    shard, packed = item
     config = _config(config_name).near
-    for bucket in dedup.shard_buckets(_shard_entries(packed)):
+    members = (unpack(blob) for blob in packed)
+    entries = [(m, m.minhash) for m in members]
+    seen: set[tuple[str, str]] = set()
+    for bucket in dedup.shard_buckets(entries, dedup.near_banding(config), shard):
         for article_id, candidate in dedup.near_duplicate_candidates(bucket, config):
             # A close pair shares many bands: the same estimate from each, one decision needed.
             if (article_id, candidate.article_id) in seen:
@@ -165,10 +165,12 @@ class _VerifyNearFn(beam.DoFn):
 
 
 def _story_matches(item: tuple[int, Iterable[bytes]], config_name: str):
-    _, packed = item
+    shard, packed = item
     config = _config(config_name).stories
+    members = (unpack(blob) for blob in packed)
+    entries = [(m, dedup.story_band_signature(m, config)) for m in members]
     best: dict[str, dedup.Match] = {}
-    for bucket in dedup.shard_buckets(_shard_entries(packed)):
+    for bucket in dedup.shard_buckets(entries, dedup.story_banding(config), shard):
         for article_id, match in dedup.story_matches(bucket, config):
             best[article_id] = dedup.better_match(best.get(article_id), match)  # type: ignore[assignment]
     yield from best.items()
@@ -188,6 +190,8 @@ def _only(values: Iterable[Any]) -> Any:
 
 
 class _ChooseParentFn(beam.DoFn):
+    """Per article with any match: its decision (exact, near) and its edge to the parent it joins."""
+
     def __init__(self):
         self._exact = counter("dedup_exact_duplicates")
         self._near = counter("dedup_near_duplicates")
@@ -195,30 +199,26 @@ class _ChooseParentFn(beam.DoFn):
 
     def process(self, item: tuple[str, dict[str, list]]):
         article_id, joined = item
-        for packed in joined["article"]:
-            article = unpack(packed)
-            exact = _only(joined["exact"])
-            near = _only(joined["near"])
-            story = _only(joined["story"])
-            parent = dedup.choose_parent(exact, near, story)
-            if parent is not None:
-                {"exact": self._exact, "near": self._near, "story": self._story}[parent.kind].inc()
-                yield beam.pvalue.TaggedOutput("edges", (article_id, parent))
-            # story_id is settled once every edge is known (ResolveStories).
-            yield (article_id, pack(dedup.apply_matches(article, exact, near, story_id="")))
+        exact = _only(joined["exact"])
+        near = _only(joined["near"])
+        parent = dedup.choose_parent(exact, near, _only(joined["story"]))
+        if parent is not None:
+            {"exact": self._exact, "near": self._near, "story": self._story}[parent.kind].inc()
+            yield beam.pvalue.TaggedOutput("edges", (article_id, parent))
+        yield article_id, (exact, near)
 
 
 def _resolve(edges: list[tuple[str, dedup.Parent]]):
     yield from dedup.resolve_story_ids(dict(edges)).items()
 
 
-def _attach_story_id(item: tuple[str, dict[str, list]]):
+def _apply_decisions(item: tuple[str, dict[str, list]]):
+    # The one join that carries whole articles: decisions and story ids are small.
     article_id, joined = item
+    exact, near = _only(joined["matches"]) or (None, None)
     story_id = _only(joined["story_id"]) or dedup.story_id_for(article_id)
     for packed in joined["article"]:
-        article = unpack(packed)
-        article["story_id"] = story_id
-        yield article
+        yield dedup.apply_matches(unpack(packed), exact, near, story_id)
 
 
 def _story_member(article: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -301,10 +301,11 @@ class DeduplicateArticles(beam.PTransform):
             | "StoryMatches" >> beam.FlatMap(_story_matches, self._config_name)
             | "BestStoryMatch" >> beam.CombinePerKey(_best)
         )
+        # Matches are joined without the articles; the articles cross one join only, at the end.
         chosen = (
-            {"article": current.articles, "exact": exact, "near": near, "story": story}
+            {"exact": exact, "near": near, "story": story}
             | "JoinMatches" >> beam.CoGroupByKey()
-            | "ChooseParent" >> beam.ParDo(_ChooseParentFn()).with_outputs("edges", main="articles")
+            | "ChooseParent" >> beam.ParDo(_ChooseParentFn()).with_outputs("edges", main="decisions")
         )
         story_ids = (
             chosen.edges
@@ -312,9 +313,9 @@ class DeduplicateArticles(beam.PTransform):
             | "ResolveStories" >> beam.FlatMap(_resolve)
         )
         deduplicated = (
-            {"article": chosen.articles, "story_id": story_ids}
-            | "AttachStoryIds" >> beam.CoGroupByKey()
-            | "SetStoryId" >> beam.FlatMap(_attach_story_id)
+            {"article": current.articles, "matches": chosen.decisions, "story_id": story_ids}
+            | "AttachMatches" >> beam.CoGroupByKey()
+            | "ApplyMatches" >> beam.FlatMap(_apply_decisions)
         )
         stories = (
             deduplicated
