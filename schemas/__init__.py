@@ -14,6 +14,7 @@ from schemas.tables import (
     VERSIONS,
     fields_since,
     file_schema,
+    parquet_write_options,
     partition_schema,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "Reject",
     "fields_since",
     "file_schema",
+    "parquet_write_options",
     "partition_schema",
     "read_dataset",
 ]

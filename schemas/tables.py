@@ -28,8 +28,39 @@ VERSIONS = {
 UTC_TS = pa.timestamp("us", tz="UTC")
 
 
-def _f(name: str, type_: pa.DataType, since: int, doc: str, nullable: bool = True) -> pa.Field:
-    return pa.field(name, type_, nullable=nullable, metadata={"since": str(since), "doc": doc})
+def _f(
+    name: str,
+    type_: pa.DataType,
+    since: int,
+    doc: str,
+    nullable: bool = True,
+    *,
+    long_text: bool = False,
+    few_values: bool = False,
+) -> pa.Field:
+    """A column. ``long_text``: no min/max statistics (they would copy kilobytes of text into
+    every file's footer for no pruning value). ``few_values``: dictionary-encoded in Parquet
+    (outlet names, codes, run ids); other columns are written plain, which is cheaper for the
+    many small files a partitioned run writes."""
+    metadata = {"since": str(since), "doc": doc}
+    if long_text:
+        metadata["long_text"] = "true"
+    if few_values:
+        metadata["few_values"] = "true"
+    return pa.field(name, type_, nullable=nullable, metadata=metadata)
+
+
+def parquet_write_options(schema: pa.Schema) -> dict:
+    """``pq.ParquetWriter`` keyword options for a table: dictionary encoding for ``few_values``
+    columns, statistics for the other top-level scalar columns that are not ``long_text``."""
+    def flag(field: pa.Field, name: str) -> bool:
+        return bool(field.metadata) and field.metadata.get(name.encode()) == b"true"
+
+    scalar = [f for f in schema if not pa.types.is_nested(f.type) and not pa.types.is_binary(f.type)]
+    return {
+        "use_dictionary": [f.name for f in schema if flag(f, "few_values")],
+        "write_statistics": [f.name for f in scalar if not flag(f, "long_text")],
+    }
 
 
 REMOVED_BOILERPLATE = pa.struct([("kind", pa.string()), ("text", pa.string())])
@@ -59,25 +90,25 @@ ARTICLES = pa.schema(
         _f("article_id", pa.string(), 1, "blake2b-128 hex of canonical_url", nullable=False),
         _f("url", pa.string(), 1, "URL as found in the feed"),
         _f("canonical_url", pa.string(), 1, "normalised URL (tracking parameters dropped, rel=canonical preferred)"),
-        _f("source", pa.string(), 1, "outlet name from the feeds file"),
-        _f("feed_url", pa.string(), 1, "feed the entry came from"),
+        _f("source", pa.string(), 1, "outlet name from the feeds file", few_values=True),
+        _f("feed_url", pa.string(), 1, "feed the entry came from", few_values=True),
         _f("title", pa.string(), 1, "page title, falling back to the feed's"),
-        _f("lead", pa.string(), 1, "subtitle / standfirst when the page has one"),
+        _f("lead", pa.string(), 1, "subtitle / standfirst when the page has one", long_text=True),
         _f("authors", pa.list_(pa.string()), 1, "bylines"),
         _f("published_at", UTC_TS, 1, "publication time in UTC (page metadata, else feed)"),
         _f("fetched_at", UTC_TS, 1, "when the page was fetched"),
-        _f("language", pa.string(), 1, "ISO 639-1 code of the body"),
-        _f("body", pa.string(), 1, "clean article text, display form"),
+        _f("language", pa.string(), 1, "ISO 639-1 code of the body", few_values=True),
+        _f("body", pa.string(), 1, "clean article text, display form", long_text=True),
         _f("word_count", pa.int32(), 1, "words in body"),
-        _f("run_id", pa.string(), 1, "run that wrote the row"),
-        _f("body_match", pa.string(), 2, "match-key form of body: no diacritics, unified alef/ya/ta marbuta, ASCII digits"),
+        _f("run_id", pa.string(), 1, "run that wrote the row", few_values=True),
+        _f("body_match", pa.string(), 2, "match-key form of body: no diacritics, unified alef/ya/ta marbuta, ASCII digits", long_text=True),
         _f("language_confidence", pa.float32(), 2, "confidence of language, 0..1"),
         _f("image_captions", pa.list_(pa.string()), 2, "captions moved out of the body"),
         _f("removed_boilerplate", pa.list_(REMOVED_BOILERPLATE), 2, "what the cleaner removed, for audit"),
         _f("dates_mentioned", pa.list_(DATE_MENTION), 3, "date expressions in body, resolved"),
         _f("entities", pa.list_(ENTITY_MENTION), 3, "named entities in body with canonical form"),
         _f("topic_confidence", pa.float32(), 3, "confidence of topic, 0..1"),
-        _f("topic_source", pa.string(), 3, "classifier | feed | url | default"),
+        _f("topic_source", pa.string(), 3, "classifier | feed | url | default", few_values=True),
         _f("content_hash", pa.string(), 4, "blake2b-128 hex of body_match"),
         _f("duplicate_of", pa.string(), 4, "article_id of the first exact copy seen"),
         _f("near_duplicate_of", pa.string(), 4, "article_id of the most similar earlier near-copy"),
@@ -93,13 +124,13 @@ ARTICLES = pa.schema(
 REJECTS = pa.schema(
     [
         _f("url", pa.string(), 1, "URL of the feed or page that failed"),
-        _f("source", pa.string(), 1, "outlet name from the feeds file"),
-        _f("stage", pa.string(), 1, "pipeline stage: config | fetch_feed | parse_feed | fetch_page | extract | write"),
-        _f("reason", pa.string(), 1, "stable reason code, e.g. http_404, timeout, too_short"),
-        _f("detail", pa.string(), 1, "human-readable detail"),
+        _f("source", pa.string(), 1, "outlet name from the feeds file", few_values=True),
+        _f("stage", pa.string(), 1, "pipeline stage: config | fetch_feed | parse_feed | fetch_page | extract | write", few_values=True),
+        _f("reason", pa.string(), 1, "stable reason code, e.g. http_404, timeout, too_short", few_values=True),
+        _f("detail", pa.string(), 1, "human-readable detail", long_text=True),
         _f("seen_at", UTC_TS, 1, "when the failure happened"),
-        _f("run_id", pa.string(), 1, "run that saw it"),
-        _f("feed_url", pa.string(), 1, "feed the record came from"),
+        _f("run_id", pa.string(), 1, "run that saw it", few_values=True),
+        _f("feed_url", pa.string(), 1, "feed the record came from", few_values=True),
         _f("date", pa.string(), 1, "partition: date of seen_at"),
     ],
     metadata={"table": "rejects", "schema_version": str(SCHEMA_VERSION)},
@@ -108,13 +139,13 @@ REJECTS = pa.schema(
 ENTITIES = pa.schema(
     [
         _f("article_id", pa.string(), 3, "article the mention is in", nullable=False),
-        _f("source", pa.string(), 3, "outlet"),
+        _f("source", pa.string(), 3, "outlet", few_values=True),
         _f("canonical", pa.string(), 3, "canonical entity name"),
-        _f("type", pa.string(), 3, "PER | ORG | LOC | MISC"),
+        _f("type", pa.string(), 3, "PER | ORG | LOC | MISC", few_values=True),
         _f("text", pa.string(), 3, "surface form in the body"),
         _f("start", pa.int32(), 3, "character offset in body"),
         _f("end", pa.int32(), 3, "character offset in body"),
-        _f("run_id", pa.string(), 3, "run that wrote the row"),
+        _f("run_id", pa.string(), 3, "run that wrote the row", few_values=True),
         _f("date", pa.string(), 3, "partition: the article's date"),
         _f("topic", pa.string(), 3, "partition: the article's topic"),
     ],
@@ -131,7 +162,7 @@ STORIES = pa.schema(
         _f("top_entities", pa.list_(pa.string()), 4, "most mentioned canonical entities"),
         _f("representative_title", pa.string(), 4, "title of the earliest article"),
         _f("article_ids", pa.list_(pa.string()), 4, "member articles"),
-        _f("run_id", pa.string(), 4, "run that wrote the row"),
+        _f("run_id", pa.string(), 4, "run that wrote the row", few_values=True),
         _f("date", pa.string(), 4, "partition: date of first_seen"),
     ],
     metadata={"table": "stories", "schema_version": str(SCHEMA_VERSION)},

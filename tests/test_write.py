@@ -195,3 +195,16 @@ def test_recent_files_are_those_dated_or_written_within_the_lookback(tmp_path):
     # 2018 article written just now (a feed still lists it) counts; the 2017 file written long ago does not.
     assert found == ["articles/date=2018-02-18/topic=politics/part-r-0000.parquet"]
     assert len(recent_article_files(str(tmp_path), 0)) == 2
+
+
+def test_files_keep_statistics_for_filter_columns_but_not_for_long_text(tmp_path):
+    rows = [_article("a1", "2024-11-04", "politics", "تركيا تعلن عن اجتماع عسكري")]
+    final = str(tmp_path / "part.parquet")
+    write_parquet_atomically(rows, schemas.ARTICLES, final, str(tmp_path / ".part.parquet.inprogress"))
+    row_group = pq.ParquetFile(final).metadata.row_group(0)
+    columns = {row_group.column(i).path_in_schema: row_group.column(i) for i in range(row_group.num_columns)}
+    assert columns["body"].statistics is None  # min/max of a body would copy it into the footer
+    assert columns["published_at"].statistics.has_min_max
+    assert columns["article_id"].statistics.min == "a1"
+    assert any("DICTIONARY" in encoding for encoding in columns["source"].encodings)
+    assert not any("DICTIONARY" in encoding for encoding in columns["body"].encodings)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
 
-from schemas import PARTITION_FIELDS, file_schema
+from schemas import PARTITION_FIELDS, file_schema, parquet_write_options
 from transforms.metrics import counter
 from transforms.rowpack import pack, unpack
 from transforms.topics import TopicVocabulary
@@ -70,7 +70,10 @@ def write_parquet_atomically(rows: Iterable[dict], schema: pa.Schema, final_path
     count = 0
     sink = FileSystems.create(temp_path)
     try:
-        with pq.ParquetWriter(sink, target_schema, compression="zstd") as writer:
+        # Dictionaries and statistics only where they pay (schemas.parquet_write_options): a
+        # run writes many small files, and min/max of the bodies doubled each one's size.
+        options = parquet_write_options(target_schema)
+        with pq.ParquetWriter(sink, target_schema, compression="zstd", **options) as writer:
             batch: list[dict] = []
             for row in rows:
                 batch.append(row)
