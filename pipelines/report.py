@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -174,20 +175,20 @@ def _iter_rows(output: str, table: str, run_id: str, columns: list[str]) -> Iter
         return
     partition_columns = [c for c in columns if c in schemas.PARTITION_FIELDS]
     file_columns = [c for c in columns if c not in schemas.PARTITION_FIELDS]
-    # File names carry the run id: read only those files instead of scanning every run's rows.
-    # The run_id column still decides (run "r1" also matches the files of a run "r1-b").
+    # File names carry the run id (transforms/write.py: part-RUN[-wWINDOW]-SHARD.parquet): read
+    # only this run's files; the exact pattern keeps run "r1" off the files of a run "r1-b".
+    own_file = re.compile(rf"part-{re.escape(run_id)}(?:-w[0-9T.]+Z)?-\d{{4}}\.parquet")
     for path in sorted(Path(root).rglob(f"part-{run_id}-*.parquet")):
+        if not own_file.fullmatch(path.name):
+            continue
         partition = dict(
             part.split("=", 1) for part in path.relative_to(root).parent.parts if "=" in part
         )
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(columns=[*file_columns, "run_id"], use_threads=False):
-            for row in batch.to_pylist():
-                if row.pop("run_id") != run_id:
-                    continue
-                for column in partition_columns:
-                    row[column] = _partition_value(column, partition.get(column))
-                yield row
+        fixed = {column: _partition_value(column, partition.get(column)) for column in partition_columns}
+        table = pq.ParquetFile(path).read(columns=file_columns, use_threads=False)
+        values = [table.column(column).to_pylist() for column in file_columns]
+        for row_values in zip(*values, strict=True):
+            yield {**dict(zip(file_columns, row_values, strict=True)), **fixed}
 
 
 def _partition_value(column: str, text: str | None):
