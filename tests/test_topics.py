@@ -212,6 +212,36 @@ def test_fast_scoring_matches_the_training_feature_path():
     np.testing.assert_allclose(classifier.decision(docs), reference, rtol=1e-4, atol=1e-4)
 
 
+def _shipped_arrays() -> dict[str, np.ndarray]:
+    with np.load(configs.path(MODEL_NAME), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def test_class_bias_shifts_the_decision_and_old_models_still_load(tmp_path):
+    arrays = _shipped_arrays()
+    assert arrays["class_bias"].shape == arrays["intercept"].shape
+    # Politics is the reference class of the decision rule: its offset is pinned at 0.
+    assert arrays["class_bias"][list(arrays["classes"]).index("politics")] == 0.0
+    without = {name: value for name, value in arrays.items() if name != "class_bias"}
+    np.savez(tmp_path / "old.npz", **without)
+    old = TopicClassifier.load(str(tmp_path / "old.npz"))
+    shipped = TopicClassifier.default()
+    docs = [topic_text(*CENTRAL_BANK), topic_text(*SUMMIT)]
+    np.testing.assert_allclose(
+        shipped.decision(docs) - old.decision(docs), np.tile(arrays["class_bias"], (2, 1)), atol=1e-4
+    )
+    assert not old.class_bias.any()
+
+
+def test_class_bias_of_the_wrong_length_is_rejected():
+    arrays = _shipped_arrays()
+    with pytest.raises(ValueError, match="class_bias"):
+        TopicClassifier(
+            topics.FeatureSpec.from_json(str(arrays["spec"])), [str(c) for c in arrays["classes"]],
+            arrays["coef"], arrays["intercept"], arrays["idf"], 1.0, class_bias=np.zeros(2),
+        )  # fmt: skip
+
+
 def test_topic_text_bounds_a_huge_body():
     huge = "كلمة " * 250_000  # ~1.25 MB
     assert len(topic_text("عنوان", huge)) < topics.MAX_TEXT_CHARS + 100

@@ -28,8 +28,10 @@ opinion and "most read" items under sections that are not topics.
 
 The classifier is linear over hashed features (``HashingVectorizer``: stateless, no
 vocabulary to pickle): word unigrams/bigrams of light-stemmed match-key tokens and
-character n-grams of the match-key form, sublinear tf, idf weights, L2 norm; scores are
-turned into probabilities with a softmax whose temperature was fitted on held-out data.
+character n-grams of the match-key form, sublinear tf, idf weights, L2 norm; scores, plus
+per-class offsets of the decision rule (``class_bias``, tuned by train/topics.py on outlets
+the model did not see), are turned into probabilities with a softmax whose temperature was
+fitted on held-out data.
 Weights live in ``configs/models/topics.npz`` (plain arrays, float16), written by
 ``train/topics.py``. The classes it knows are those ANT labels support (politics, economy,
 sport, culture, science-technology); ANT's regional labels (middleEast, internationalNews)
@@ -321,6 +323,7 @@ class TopicClassifier:
         intercept: np.ndarray,
         idf: np.ndarray,
         temperature: float,
+        class_bias: np.ndarray | None = None,
     ) -> None:
         self.classes = tuple(classes)
         vocabulary = TopicVocabulary.default().slugs
@@ -330,7 +333,13 @@ class TopicClassifier:
         self.featurizer = Featurizer(spec, idf)
         # Weights are shipped as float16; computing in float32 avoids overflow on long sums.
         self._coef_t = np.ascontiguousarray(coef.astype(np.float32).T)
-        self._intercept = intercept.astype(np.float32)
+        # The decision rule's per-class offsets (train/topics.py tunes them on outlets the
+        # model did not see), folded into the intercept: the scores are the ones we decide on.
+        bias = np.zeros(len(self.classes)) if class_bias is None else np.asarray(class_bias)
+        if bias.shape != (len(self.classes),):
+            raise ValueError(f"class_bias has shape {bias.shape}, expected ({len(self.classes)},)")
+        self.class_bias = bias.astype(np.float32)
+        self._intercept = intercept.astype(np.float32) + self.class_bias
         self.temperature = float(temperature)
 
     @classmethod
@@ -343,6 +352,8 @@ class TopicClassifier:
                 intercept=data["intercept"],
                 idf=data["idf"],
                 temperature=float(data["temperature"]),
+                # Absent from models written before the decision rule had offsets.
+                class_bias=data["class_bias"] if "class_bias" in data.files else None,
             )
 
     @classmethod
@@ -352,7 +363,7 @@ class TopicClassifier:
 
     def decision(self, docs: Sequence[str]) -> np.ndarray:
         """Linear scores, computed block by block: the same numbers as ``featurizer.transform(docs)
-        @ coef.T + intercept`` (a test checks it) without building the stacked, normalised
+        @ coef.T + intercept + class_bias`` (a test checks it) without building the stacked, normalised
         matrix, which costs more than the features themselves for one article."""
         featurizer, spec = self.featurizer, self.featurizer.spec
         split = 2**spec.word_bits
