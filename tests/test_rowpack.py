@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from apache_beam.coders.coders import FastPrimitivesCoder
 
 from schemas import FeedEntry
+from transforms.arabic import normalize_match
 from transforms.rowpack import pack, unpack
 
 BODY = (
@@ -38,6 +39,19 @@ def test_an_article_dict_round_trips_unchanged():
     assert unpack(pack(article)) == article
 
 
+def test_body_match_travels_as_its_body_and_comes_back_equal():
+    article = {**_article(), "body_match": normalize_match(BODY * 4)}
+    packed = pack(article)
+    assert unpack(packed) == article
+    # The match form is rebuilt, not carried: packing it costs almost nothing.
+    assert len(packed) < len(pack(_article())) + 64
+    # A row that has the field without its source keeps it as it is.
+    prior = {"article_id": "a1", "body_match": "نص قديم"}
+    assert unpack(pack(prior)) == prior
+    empty = {**_article(), "body": None, "body_match": None}
+    assert unpack(pack(empty)) == empty
+
+
 def test_records_and_empty_values_round_trip():
     entry = FeedEntry(url="https://example.org/a", source="الساحل", feed_url="https://example.org/rss",
                       title="خبر", categories=("اقتصاد",))
@@ -48,3 +62,4 @@ def test_records_and_empty_values_round_trip():
 def test_packed_article_is_smaller_than_the_default_coder_output():
     article = _article()
     assert len(pack(article)) < len(FastPrimitivesCoder().encode(article)) * 0.7
+
