@@ -17,6 +17,7 @@ import apache_beam as beam
 from apache_beam import pvalue
 
 from schemas import FeedEntry, FetchedPage, Reject
+from transforms.allocator import return_freed_memory
 from transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
 from transforms.metrics import counter, observe_ms, reject_counter
 from transforms.rowpack import pack, unpack
@@ -40,6 +41,10 @@ class ExtractArticleFn(beam.DoFn):
     def __init__(self, run_id: str, settings: ExtractSettings = DEFAULT_SETTINGS):
         self._run_id = run_id
         self._settings = settings
+
+    def setup(self) -> None:
+        # Every worker that extracts pages also holds the run's row buffers (transforms/allocator.py).
+        return_freed_memory()
 
     def process(self, page: FetchedPage) -> Iterator:
         entry = page.entry
