@@ -349,14 +349,16 @@ def signature_fits(signature: bytes | None, config: NearDuplicateConfig) -> bool
     return signature is not None and len(signature) == 4 * config.num_perm
 
 
+def _near_bandable(signature: bytes | None, config: NearDuplicateConfig) -> bool:
+    # A shorter signature would put every such row in the same short-band bucket; an empty
+    # body's signature matches nothing.
+    return signature_fits(signature, config) and signature_similarity(signature, signature) > 0.0
+
+
 def lsh_band_keys(signature: bytes, config: NearDuplicateConfig | None = None) -> list[str]:
     """One bucket key per LSH band; two signatures share a key when a whole band is equal."""
     config = config or load_config().near
-    if not signature_fits(signature, config):
-        return []  # a shorter signature would put every such row in the same short-band bucket
-    if signature_similarity(signature, signature) == 0.0:
-        return []  # empty body: nothing to match
-    return _band_keys(signature, config.bands, config.rows, "n")
+    return _band_keys(signature, config.bands, config.rows, "n") if _near_bandable(signature, config) else []
 
 
 class Banding(NamedTuple):
@@ -378,12 +380,12 @@ def story_banding(config: StoryConfig) -> Banding:
 
 def near_band_signature(member: Member, config: NearDuplicateConfig) -> bytes | None:
     """The signature a member is banded on for near-copies (None: it takes no part)."""
-    return member.minhash if member.minhash and lsh_band_keys(member.minhash, config) else None
+    return member.minhash if _near_bandable(member.minhash, config) else None
 
 
 def story_band_signature(member: Member, config: StoryConfig) -> bytes | None:
     """The story-term signature a member is banded on (None: too few terms to match)."""
-    return story_signature(member.terms, config) if len(member.terms) >= config.min_shared_terms else None
+    return _story_terms_signature(member.terms, config)
 
 
 def shard_of_band(key: str, shards: int) -> int:
@@ -532,12 +534,15 @@ def story_signature(terms: Iterable[str], config: StoryConfig | None = None) -> 
     return _signature(np.unique(keys), config.seed, config.num_perm)
 
 
+def _story_terms_signature(terms: frozenset[str], config: StoryConfig) -> bytes | None:
+    return story_signature(terms, config) if len(terms) >= config.min_shared_terms else None
+
+
 def story_band_keys(terms: frozenset[str], config: StoryConfig | None = None) -> list[str]:
     """Blocking keys for story candidates (empty when there are too few terms to match)."""
     config = config or load_config().stories
-    if len(terms) < config.min_shared_terms:
-        return []
-    return _band_keys(story_signature(terms, config), config.bands, config.rows, "s")
+    signature = _story_terms_signature(terms, config)
+    return [] if signature is None else _band_keys(signature, config.bands, config.rows, "s")
 
 
 # --------------------------------------------------------------------------- matching
