@@ -20,14 +20,14 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipelines.config import ConfigError, load_feeds
 from pipelines.options import IngestOptions, new_run_id, unknown_arguments
-from schemas import ARTICLES, ENTITIES, REJECTS, STORIES, FeedSpec, Reject
+from schemas import FeedSpec, Reject
 from transforms.article import ExtractSettings
 from transforms.dedup_stage import DeduplicateArticles
-from transforms.extract import DropSeen, EnrichArticles, ExtractArticles, entity_rows, entry_article_id
+from transforms.extract import DropSeen, EnrichArticles, ExtractArticles, entry_article_id
 from transforms.fetch import FetchFeeds, FetchPages
 from transforms.http import FetchSettings
 from transforms.state import ReadRecentArticles, WritePendingFeedState, commit_feed_state, read_feed_state
-from transforms.write import WritePartitioned, valid_run_id
+from transforms.write import WriteRunTables, valid_run_id
 
 log = logging.getLogger("akhbar")
 
@@ -132,15 +132,9 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
     )
 
     shards = config.shards_per_partition
-    written = {
-        # The entities table is written from the articles' groups: mentions never cross a shuffle.
-        "articles": articles | "WriteArticles" >> WritePartitioned(
-            config.output, "articles", ARTICLES, run_id, shards, derived={"entities": (ENTITIES, entity_rows)}
-        ),
-        "stories": stories | "WriteStories" >> WritePartitioned(config.output, "stories", STORIES, run_id),
-        "rejects": rejects | "WriteRejects" >> WritePartitioned(config.output, "rejects", REJECTS, run_id),
-        "state": fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, run_id),
-    }
+    tables = {"articles": articles, "stories": stories, "rejects": rejects}
+    written = tables | "WriteTables" >> WriteRunTables(config.output, run_id, shards)
+    written["state"] = fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, run_id)
     return {
         "articles": articles,
         "stories": stories,

@@ -40,13 +40,13 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 from pipelines.config import ConfigError
 from pipelines.ingest import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, IngestConfig, config_from_options
 from pipelines.options import unknown_arguments
-from schemas import ARTICLES, ENTITIES, REJECTS, STORIES, Reject
-from transforms.extract import EnrichArticles, ExtractArticles, entity_rows, entry_article_id
+from schemas import Reject
+from transforms.extract import EnrichArticles, ExtractArticles, entry_article_id
 from transforms.fetch import REJECTS as FETCH_REJECTS
 from transforms.fetch import FetchPages
 from transforms.state import read_feed_state, recent_article_files
 from transforms.streaming import DeduplicateWindows, DropSeenStreaming, PollFeeds
-from transforms.write import WritePartitioned
+from transforms.write import WriteRunTables
 
 log = logging.getLogger("akhbar")
 
@@ -150,14 +150,9 @@ def build_stream_pipeline(p: beam.Pipeline, config: StreamConfig, start: float |
     )
     shards = ingest.shards_per_partition
     out = ingest.output
-    written = {
-        # The entities table is written from the articles' groups: mentions never cross a shuffle.
-        "articles": articles | "WriteArticles" >> WritePartitioned(
-            out, "articles", ARTICLES, run_id, shards, derived={"entities": (ENTITIES, entity_rows)}
-        ),
-        "stories": stories | "WriteStories" >> WritePartitioned(out, "stories", STORIES, run_id),
-        "rejects": rejects | "WriteRejects" >> WritePartitioned(out, "rejects", REJECTS, run_id),
-    }
+    written = {"articles": articles, "stories": stories, "rejects": rejects} | "WriteTables" >> WriteRunTables(
+        out, run_id, shards
+    )
     return {
         "articles": articles,
         "stories": stories,

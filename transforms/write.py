@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
 
-from schemas import PARTITION_FIELDS, file_schema, parquet_write_options
+from schemas import ARTICLES, ENTITIES, PARTITION_FIELDS, REJECTS, STORIES, file_schema, parquet_write_options
 from transforms.metrics import counter
 from transforms.rowpack import pack, unpack
 from transforms.topics import TopicVocabulary
@@ -183,3 +183,28 @@ class WritePartitioned(beam.PTransform):
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteParquet" >> beam.ParDo(_WriteGroupFn(self._output, table, schema, self._run_id, self._derived))
         )
+
+
+class WriteRunTables(beam.PTransform):
+    """``{"articles", "stories", "rejects"}`` PCollections of a run → their partitioned tables,
+    the ``entities`` table written from the articles' own groups (mentions never cross a
+    shuffle); returns the written paths per table. Batch and streaming runs write alike."""
+
+    def __init__(self, output: str, run_id: str, shards: int = 1):
+        super().__init__()
+        self._output = output
+        self._run_id = run_id
+        self._shards = shards
+
+    def expand(self, tables: dict) -> dict:
+        from transforms.extract import entity_rows
+
+        output, run_id = self._output, self._run_id
+        return {
+            "articles": tables["articles"] | "WriteArticles" >> WritePartitioned(
+                output, "articles", ARTICLES, run_id, self._shards, derived={"entities": (ENTITIES, entity_rows)}
+            ),
+            "stories": tables["stories"] | "WriteStories" >> WritePartitioned(output, "stories", STORIES, run_id),
+            "rejects": tables["rejects"] | "WriteRejects" >> WritePartitioned(output, "rejects", REJECTS, run_id),
+        }
+
