@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TextIO
 
 from apache_beam.metrics.metric import MetricsFilter
@@ -192,8 +192,6 @@ def _iter_rows(output: str, table: str, run_id: str, columns: list[str]) -> Iter
 
 
 def _partition_value(column: str, text: str | None):
-    from datetime import date
-
     if column == "date" and text:
         return date.fromisoformat(text)
     return text

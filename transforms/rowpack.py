@@ -33,6 +33,8 @@ _SIZE = struct.Struct("<I")  # the raw size, which the codec needs to decompress
 # Fields that are a pure function of another field of the same row: dropped on packing,
 # rebuilt on unpacking. Arabic text compresses poorly, and body_match is a second body.
 _DERIVED = {"body_match": ("body", normalize_match)}
+# Marks a row whose derived fields were dropped (a row that never had them stays as it was).
+_REBUILD = "__rowpack_rebuild__"
 
 
 def pack(row: Any) -> bytes:
@@ -51,7 +53,3 @@ def unpack(data: bytes) -> Any:
             if source in row and name not in row:
                 row[name] = rebuild(row[source]) if row[source] is not None else None
     return row
-
-
-# Marks a row whose derived fields were dropped (a row that never had them stays as it was).
-_REBUILD = "__rowpack_rebuild__"
