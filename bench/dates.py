@@ -26,7 +26,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
-from transforms.arabic_dates import find_dates, parse_datetime
+from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
 
 try:  # optional baseline
     import dateparser

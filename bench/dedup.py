@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from transforms import dedup
-from transforms.arabic import match_tokens, normalize_display, normalize_match
+from akhbar.transforms.text import dedup
+from akhbar.transforms.text.arabic import match_tokens, normalize_display, normalize_match
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SAUDI = CORPUS / "dedup" / "saudinewsnet_2015-08-11.zip"
@@ -182,8 +182,8 @@ def first_line(article: dict, width: int = 110) -> str:
 def enrich(articles: list[dict]) -> str:
     """Fill entities and dates_mentioned with the project's recognisers, as the pipeline's Enrich stage does."""
     try:
-        from transforms.arabic_dates import find_dates
-        from transforms.entities import EntityRecognizer
+        from akhbar.transforms.text.arabic_dates import find_dates
+        from akhbar.transforms.text.entities import EntityRecognizer
     except ImportError as error:
         return f"not enriched ({error})"
     recognizer = EntityRecognizer.default()
@@ -191,7 +191,7 @@ def enrich(articles: list[dict]) -> str:
     for article in articles:
         article["entities"] = recognizer.recognize(article["body"])
         article["dates_mentioned"] = find_dates(article["body"], article["published_at"])
-    return f"enriched with transforms.entities + arabic_dates in {time.perf_counter() - start:.0f} s (not timed below)"
+    return f"enriched with akhbar.transforms.text.entities + arabic_dates in {time.perf_counter() - start:.0f} s (not timed below)"
 
 
 def saudi_report(samples: int, with_enrichment: bool) -> None:
@@ -343,9 +343,8 @@ def scaling_report(sizes: list[int]) -> None:
 
 def beam_report(size: int) -> None:
     import apache_beam as beam
+    from akhbar.transforms.stages.dedup import DeduplicateArticles
     from apache_beam.options.pipeline_options import PipelineOptions
-
-    from transforms.dedup_stage import DeduplicateArticles
 
     articles = load_ant(size)
     path = Path("/tmp/akhbar_bench_dedup_input.jsonl")

@@ -32,10 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import configs  # noqa: E402
-from transforms.arabic import count_words  # noqa: E402
-from transforms.entities import MODEL_NAME, EntityRecognizer  # noqa: E402
-from transforms.ner_features import word_shape  # noqa: E402
+from akhbar.transforms.text.arabic import count_words  # noqa: E402
+from akhbar.transforms.text.entities import MODEL_NAME, EntityRecognizer  # noqa: E402
+from akhbar.transforms.text.ner_features import word_shape  # noqa: E402
 
 # train/ner.py shares this file's name: load it under its own module name.
 _spec = importlib.util.spec_from_file_location("ner_training", REPO / "train" / "ner.py")

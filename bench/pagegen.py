@@ -14,7 +14,7 @@ Two layers:
   JSON-LD and meta tags, a breaking-news ticker, a mega menu, teaser rails («الأكثر قراءة»,
   «آخر الأخبار», «فيديو») and a fat footer. ``build_site`` writes N such pages plus RSS feeds
   (several outlets, several feeds each, pubDates taken from ANT's ``time``) under one folder,
-  with absolute links written as the ``{{BASE}}`` placeholder that ``pipelines.localsite``
+  with absolute links written as the ``{{BASE}}`` placeholder that ``akhbar.pipelines.localsite``
   fills in at serve time, and a ``feeds.yaml.template`` for ``akhbar ingest``.
 """
 

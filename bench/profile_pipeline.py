@@ -32,18 +32,18 @@ from throughput import ingest_command  # noqa: E402
 PHASES: list[tuple[str, tuple[str, ...]]] = [
     ("extract: trafilatura", ("bare_extraction (trafilatura/", "load_html (trafilatura/")),
     ("extract: page metadata", ("page_metadata (transforms/article.py",)),
-    ("extract: boilerplate", ("strip_boilerplate (transforms/boilerplate.py",)),
-    ("extract: language", ("detect_language (transforms/language.py",)),
+    ("extract: boilerplate", ("strip_boilerplate (transforms/text/boilerplate.py",)),
+    ("extract: language", ("detect_language (transforms/text/language.py",)),
     ("extract: other", ("article_from_html (transforms/article.py",)),
-    ("enrich: dates", ("find_dates (transforms/arabic_dates.py",)),
-    ("enrich: entities", ("recognize (transforms/entities.py", "EntityRecognizer")),
-    ("enrich: topic", ("assign_topic (transforms/topics.py",)),
+    ("enrich: dates", ("find_dates (transforms/text/arabic_dates.py",)),
+    ("enrich: entities", ("recognize (transforms/text/entities.py", "EntityRecognizer")),
+    ("enrich: topic", ("assign_topic (transforms/text/topics.py",)),
     ("enrich: other", ("enrich_article (transforms/article.py",)),
-    ("fetch page: decode", ("decode_html (transforms/charset.py",)),
-    ("fetch page: http", ("FetchPageGroupFn.process (transforms/fetch.py",)),
-    ("fetch feed + parse", ("FetchFeedFn.process (transforms/fetch.py",)),
-    ("dedup", ("transforms/dedup", )),
-    ("write parquet", ("transforms/write.py", "transforms/state.py")),
+    ("fetch page: decode", ("decode_html (transforms/web/charset.py",)),
+    ("fetch page: http", ("FetchPageGroupFn.process (transforms/stages/fetch.py",)),
+    ("fetch feed + parse", ("FetchFeedFn.process (transforms/stages/fetch.py",)),
+    ("dedup", ("transforms/text/dedup", )),
+    ("write parquet", ("transforms/stages/write.py", "transforms/stages/state.py")),
     ("run report", ("pipelines/report.py",)),
     ("beam: coders", ("coder_impl", "coders.py", "pickler", "dill")),
     ("beam: runner + harness", ("apache_beam/",)),
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if not ANT.exists():
         print(f"corpus not found at {ANT}: nothing to profile")
         return 0
-    from pipelines.localsite import LocalSite
+    from akhbar.pipelines.localsite import LocalSite
 
     workdir = Path(tempfile.mkdtemp(prefix="akhbar-profile-"))
     raw = Path(args.raw) if args.raw else workdir / "ingest.prof"

@@ -17,11 +17,11 @@ Reads ../shared/corpus (development material, never copied into the project):
   («نقلاً عن …») or an op-ed disclaimer (the feed's text was not clean) are skipped, since
   their gold would contain boilerplate.
 
-(a) bare ``trafilatura.extract(html)``; (b) ours: ``transforms.article.article_from_html``
+(a) bare ``trafilatura.extract(html)``; (b) ours: ``akhbar.transforms.article.article_from_html``
 (the pipeline's single code path) when it imports, else (or with ``--links``) trafilatura's
-bare_extraction with ``include_links=True`` + ``transforms.boilerplate.strip_boilerplate``
+bare_extraction with ``include_links=True`` + ``akhbar.transforms.text.boilerplate.strip_boilerplate``
 (printed which; Markdown link marks let the stripper cut a glued related headline exactly). Words are compared as bags of
-match-form tokens (``transforms.arabic.match_tokens``), so normalisation is not scored as
+match-form tokens (``akhbar.transforms.text.arabic.match_tokens``), so normalisation is not scored as
 error. Leak rate: share of outputs containing any injected boilerplate string (in match form;
 strings that also occur in the gold are not counted). Prints a table, the ratio ours/bare,
 time per page for both, and peak memory. Exits 0 with a message when the corpus is absent.
@@ -40,10 +40,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
-
-from transforms.arabic import match_tokens, normalize_match
-from transforms.boilerplate import strip_boilerplate
-from transforms.language import detect_language
+from akhbar.transforms.text.arabic import match_tokens, normalize_match
+from akhbar.transforms.text.boilerplate import strip_boilerplate
+from akhbar.transforms.text.language import detect_language
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts, not a package
 from pagegen import ANT, CORPUS, TEMPLATES, load_ant  # noqa: E402 - the page templates are shared with throughput.py
@@ -97,7 +96,7 @@ def load_ours(force_fallback: bool = False) -> tuple[str, Callable[[str, str], s
     if force_fallback:
         return "trafilatura.bare_extraction(include_links=True) + strip_boilerplate (--links)", _fallback_ours
     try:
-        from transforms.article import article_from_html
+        from akhbar.transforms.article import article_from_html
     except Exception as error:  # the lead's module may not import yet while it is being written
         return (
             f"fallback: trafilatura.bare_extraction + strip_boilerplate ({type(error).__name__}: {error})",
@@ -108,14 +107,14 @@ def load_ours(force_fallback: bool = False) -> tuple[str, Callable[[str, str], s
         result = article_from_html(html, url)
         return result.get("body") or "" if isinstance(result, dict) else ""
 
-    return "transforms.article.article_from_html", ours
+    return "akhbar.transforms.article.article_from_html", ours
 
 
 # --------------------------------------------------------------------------- runs
 def decode(path: Path) -> str:
     data = path.read_bytes()
     try:
-        from transforms.charset import decode_html
+        from akhbar.transforms.web.charset import decode_html
 
         return decode_html(data)[0]
     except Exception:

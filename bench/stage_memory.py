@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if not ANT.exists():
         print(f"corpus not found at {ANT}: nothing to measure")
         return 0
-    from pipelines import cli
-    from pipelines.localsite import LocalSite
+    from akhbar.pipelines import cli
+    from akhbar.pipelines.localsite import LocalSite
 
     workdir = Path(tempfile.mkdtemp(prefix="akhbar-stage-memory-"))
     try:

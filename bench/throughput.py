@@ -6,7 +6,7 @@ Reads ../shared/corpus/ant/ant_multisource.jsonl.gz (development material; the p
 in a temporary folder and deleted afterwards): ``--n`` ANT article texts (up to 30,000) are
 wrapped by bench/pagegen.py in outlet page templates of 50-70 KB (menus, inline scripts,
 teaser rails, footers) and listed in RSS feeds (five outlets, one feed per section and 500
-items, pubDates from ANT's ``time``), then served by ``pipelines.localsite`` on 127.0.0.1.
+items, pubDates from ANT's ``time``), then served by ``akhbar.pipelines.localsite`` on 127.0.0.1.
 One run measures, each in its own child process:
   (a) bare baseline: a plain loop of ``trafilatura.extract`` over the same pages read from disk;
   (b) ``akhbar ingest`` end to end on the default runner (process start included);
@@ -38,7 +38,7 @@ from pagegen import ANT, build_site  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-# Timed stages the pipeline records as distributions (transforms/fetch.py, transforms/extract.py).
+# Timed stages the pipeline records as distributions (transforms/stages/fetch.py, transforms/stages/extract.py).
 STAGES = ("fetch_feed_ms", "fetch_page_ms", "extract_ms", "enrich_ms")
 
 
@@ -142,7 +142,7 @@ def baseline_child(list_file: str) -> int:
 # --------------------------------------------------------------------------- (b), (c) the pipeline
 def ingest_command(feeds: Path, output: Path, run_id: str, extra: list[str]) -> list[str]:
     akhbar = Path(PYTHON).with_name("akhbar")
-    launcher = [str(akhbar)] if akhbar.exists() else [PYTHON, "-m", "pipelines.cli"]
+    launcher = [str(akhbar)] if akhbar.exists() else [PYTHON, "-m", "akhbar.pipelines.cli"]
     return [
         *launcher, "ingest", "--feeds", str(feeds), "--output", str(output), "--run-id", run_id,
         "--allow-private-hosts", "--per-host-delay", "0", "--per-host-concurrency", "64", *extra,
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.n <= 30000:
         parser.error("--n must be between 1 and 30000")
 
-    from pipelines.localsite import LocalSite
+    from akhbar.pipelines.localsite import LocalSite
 
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="akhbar-throughput-"))
     try:

@@ -35,7 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from transforms.topics import TopicClassifier, TopicRules, min_confidence, softmax  # noqa: E402
+from akhbar.transforms.text.topics import TopicClassifier, TopicRules, min_confidence, softmax  # noqa: E402
 
 # train/topics.py shares this file's name: load it under its own module name.
 _spec = importlib.util.spec_from_file_location("topics_training", REPO / "train" / "topics.py")

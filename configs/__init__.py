@@ -1,6 +1,6 @@
 """Data files shipped with the package: rules, vocabularies, gazetteers, trained models.
 
-    python -c "import configs; print(configs.load_yaml('topics.yaml')['topics'][0])"
+    python -c "from akhbar import configs; print(configs.load_yaml('topics.yaml')['topics'][0])"
 
 Everything here is data, loaded by the pure modules in ``transforms/``; each file says
 where its content came from in a comment at its top.

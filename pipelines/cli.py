@@ -1,4 +1,4 @@
-"""The ``akhbar`` command: ingest, stream, extract, demo, report.
+"""The ``akhbar`` command (also ``python -m akhbar``): ingest, stream, extract, demo, report.
 
     akhbar --help
 """
@@ -16,7 +16,7 @@ def _quiet_beam_import_noise(record: logging.LogRecord) -> bool:
 
 
 def _ingest_help_parser() -> argparse.ArgumentParser:
-    from pipelines.options import IngestOptions
+    from akhbar.pipelines.options import IngestOptions
 
     parser = argparse.ArgumentParser(
         prog="akhbar ingest",
@@ -30,8 +30,8 @@ def _ingest_help_parser() -> argparse.ArgumentParser:
 
 
 def _stream_help_parser() -> argparse.ArgumentParser:
-    from pipelines.options import IngestOptions
-    from pipelines.stream import StreamOptions
+    from akhbar.pipelines.options import IngestOptions
+    from akhbar.pipelines.stream import StreamOptions
 
     parser = argparse.ArgumentParser(
         prog="akhbar stream",
@@ -56,8 +56,13 @@ def main(argv: list[str] | None = None) -> int:
                 "demo": "run the pipeline on the bundled sample corpus",
                 "stream": "poll the feeds continuously (unbounded pipeline, fixed windows)",
                 "report": "regenerate the HTML/JSON report of a past run"}
+    if argv and argv[0] in ("-V", "--version"):
+        from akhbar import __version__
+
+        print(f"akhbar {__version__}")
+        return 0
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
-        print("usage: akhbar {" + ",".join(commands) + "} [--help] ...\n")
+        print("usage: akhbar {" + ",".join(commands) + "} [--help] ...\n       akhbar --version\n")
         for name, text in commands.items():
             print(f"  {name:<8} {text}")
         known = bool(argv) and argv[0] in ("-h", "--help")
@@ -69,25 +74,25 @@ def main(argv: list[str] | None = None) -> int:
         if "-h" in rest or "--help" in rest:
             _ingest_help_parser().print_help()
             return 0
-        from pipelines.ingest import run
+        from akhbar.pipelines.ingest import run
 
         return run(rest)
     if command == "stream":
         if "-h" in rest or "--help" in rest:
             _stream_help_parser().print_help()
             return 0
-        from pipelines.stream import run as run_stream
+        from akhbar.pipelines.stream import run as run_stream
 
         return run_stream(rest)
     if command == "report":
-        from pipelines.report import run_report_cli
+        from akhbar.pipelines.report import run_report_cli
 
         return run_report_cli(rest)
     if command == "extract":
-        from pipelines.extract_cli import run as run_extract
+        from akhbar.pipelines.extract_cli import run as run_extract
 
         return run_extract(rest)
-    from pipelines.demo import run as run_demo
+    from akhbar.pipelines.demo import run as run_demo
 
     return run_demo(rest)
 

@@ -1,6 +1,6 @@
 """Load and validate the feeds file: the same YAML format for the demo, the tests and real use.
 
-    python -c "from pipelines.config import load_feeds; print(load_feeds('configs/feeds.yaml')[:2])"
+    python -c "from akhbar.pipelines.config import load_feeds; print(load_feeds('configs/feeds.yaml')[:2])"
 
     feeds:
       - name: الجزيرة نت          # outlet name, becomes the `source` column
@@ -18,10 +18,9 @@ import os
 from typing import Any
 
 import yaml
-
-from schemas import FeedSpec
-from transforms.topics import TopicVocabulary
-from transforms.urls import is_http_url
+from akhbar.schemas import FeedSpec
+from akhbar.transforms.text.topics import TopicVocabulary
+from akhbar.transforms.web.urls import is_http_url
 
 _FEED_KEYS = {"name", "url", "topic", "trust_categories"}
 

@@ -14,17 +14,16 @@ import sys
 import tempfile
 from importlib import resources
 
+from akhbar.pipelines.config import ConfigError
+from akhbar.pipelines.ingest import EXIT_CONFIG, EXIT_OK, config_from_options, run_config
+from akhbar.pipelines.localsite import LocalSite
+from akhbar.pipelines.options import unknown_arguments
+from akhbar.pipelines.summary import summarize
 from apache_beam.options.pipeline_options import PipelineOptions
-
-from pipelines.config import ConfigError
-from pipelines.ingest import EXIT_CONFIG, EXIT_OK, config_from_options, run_config
-from pipelines.localsite import LocalSite
-from pipelines.options import unknown_arguments
-from pipelines.summary import summarize
 
 
 def demo_site_root() -> str:
-    return str(resources.files("pipelines").joinpath("demo_site"))
+    return str(resources.files("akhbar.pipelines").joinpath("demo_site"))
 
 
 def run(argv: list[str]) -> int:

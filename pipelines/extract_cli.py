@@ -19,9 +19,9 @@ from datetime import date, datetime
 from multiprocessing import Pool
 from pathlib import Path
 
-from schemas import Reject
-from transforms.article import process_html, process_text, public_row
-from transforms.charset import CharsetError, decode_html
+from akhbar.schemas import Reject
+from akhbar.transforms.article import process_html, process_text, public_row
+from akhbar.transforms.web.charset import CharsetError, decode_html
 
 
 def _json_default(value):

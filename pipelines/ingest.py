@@ -16,18 +16,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import apache_beam as beam
+from akhbar.pipelines.config import ConfigError, load_feeds
+from akhbar.pipelines.options import IngestOptions, new_run_id, unknown_arguments
+from akhbar.schemas import FeedSpec, Reject
+from akhbar.transforms.article import ExtractSettings
+from akhbar.transforms.stages.dedup import DeduplicateArticles
+from akhbar.transforms.stages.extract import DropSeen, EnrichArticles, ExtractArticles, entry_article_id
+from akhbar.transforms.stages.fetch import FetchFeeds, FetchPages
+from akhbar.transforms.stages.state import (
+    ReadRecentArticles,
+    WritePendingFeedState,
+    commit_feed_state,
+    read_feed_state,
+)
+from akhbar.transforms.stages.write import WriteRunTables, valid_run_id
+from akhbar.transforms.web.http import FetchSettings
 from apache_beam.options.pipeline_options import PipelineOptions
-
-from pipelines.config import ConfigError, load_feeds
-from pipelines.options import IngestOptions, new_run_id, unknown_arguments
-from schemas import FeedSpec, Reject
-from transforms.article import ExtractSettings
-from transforms.dedup_stage import DeduplicateArticles
-from transforms.extract import DropSeen, EnrichArticles, ExtractArticles, entry_article_id
-from transforms.fetch import FetchFeeds, FetchPages
-from transforms.http import FetchSettings
-from transforms.state import ReadRecentArticles, WritePendingFeedState, commit_feed_state, read_feed_state
-from transforms.write import WriteRunTables, valid_run_id
 
 log = logging.getLogger("akhbar")
 
@@ -160,7 +164,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def run_config(config: IngestConfig, options: PipelineOptions) -> int:
-    from pipelines.report import log_stage_counts, progress_line, write_run_report
+    from akhbar.pipelines.report import log_stage_counts, progress_line, write_run_report
 
     log.info("run %s: %d feeds → %s", config.run_id, len(config.feeds), config.output)
     started_at = datetime.now(UTC)

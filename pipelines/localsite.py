@@ -1,6 +1,6 @@
 """A quiet loopback HTTP server for a directory of static files, with the origin filled in at serve time.
 
-    python -m pipelines.localsite pipelines/demo_site    # serves until Ctrl-C, prints the base URL
+    python -m akhbar.pipelines.localsite pipelines/demo_site    # serves until Ctrl-C, prints the base URL
 
 Used by ``akhbar demo`` and by the end-to-end tests to serve the bundled sample corpus
 (``pipelines/demo_site``) over real HTTP on 127.0.0.1 and an ephemeral port. Because the

@@ -25,9 +25,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
 
+from akhbar.transforms.stages.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
 from apache_beam.metrics.metric import MetricsFilter
-
-from transforms.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
 
 log = logging.getLogger("akhbar")
 
@@ -163,7 +162,7 @@ def _iter_rows(output: str, table: str, run_id: str, columns: list[str]) -> Iter
 
     import pyarrow.parquet as pq
 
-    import schemas
+    from akhbar import schemas
 
     root = os.path.join(output, table)
     if not os.path.isdir(root):  # an object store: Arrow's dataset over the filesystem, in batches
@@ -175,7 +174,7 @@ def _iter_rows(output: str, table: str, run_id: str, columns: list[str]) -> Iter
         return
     partition_columns = [c for c in columns if c in schemas.PARTITION_FIELDS]
     file_columns = [c for c in columns if c not in schemas.PARTITION_FIELDS]
-    # File names carry the run id (transforms/write.py: part-RUN[-wWINDOW]-SHARD.parquet): read
+    # File names carry the run id (transforms/stages/write.py: part-RUN[-wWINDOW]-SHARD.parquet): read
     # only this run's files; the exact pattern keeps run "r1" off the files of a run "r1-b".
     own_file = re.compile(rf"part-{re.escape(run_id)}(?:-w[0-9T.]+Z)?-\d{{4}}\.parquet")
     for path in sorted(Path(root).rglob(f"part-{run_id}-*.parquet")):
@@ -351,7 +350,7 @@ def report_paths(output: str, run_id: str) -> tuple[str, str]:
 
 def write_report_files(output: str, report: dict[str, Any]) -> tuple[str, str]:
     """Write the JSON and the HTML of a built report (each atomically); returns their paths."""
-    from pipelines.report_html import render_html
+    from akhbar.pipelines.report_html import render_html
 
     json_path, html_path = report_paths(output, report["run_id"])
     _write_text(json_path, json.dumps(report, ensure_ascii=False, indent=1, default=str))

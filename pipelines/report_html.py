@@ -1,6 +1,6 @@
-"""Render a run report (the dict of ``pipelines.report.build_report``) as one self-contained HTML page.
+"""Render a run report (the dict of ``akhbar.pipelines.report.build_report``) as one self-contained HTML page.
 
-    python -c "import json,sys; from pipelines.report_html import render_html; print(render_html(json.load(open(sys.argv[1]))))" data/demo/reports/RUN_ID.json
+    python -c "import json,sys; from akhbar.pipelines.report_html import render_html; print(render_html(json.load(open(sys.argv[1]))))" data/demo/reports/RUN_ID.json
 
 Inline CSS and inline SVG only: no script, no font, no image, no network, so the page opens
 from a bucket, an e-mail attachment or a file:// URL alike. Every chart is an ``<svg

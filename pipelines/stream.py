@@ -32,21 +32,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import apache_beam as beam
+from akhbar.pipelines.config import ConfigError
+from akhbar.pipelines.ingest import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, IngestConfig, config_from_options
+from akhbar.pipelines.options import unknown_arguments
+from akhbar.schemas import Reject
+from akhbar.transforms.stages.extract import EnrichArticles, ExtractArticles, entry_article_id
+from akhbar.transforms.stages.fetch import REJECTS as FETCH_REJECTS
+from akhbar.transforms.stages.fetch import FetchPages
+from akhbar.transforms.stages.state import read_feed_state, recent_article_files
+from akhbar.transforms.stages.streaming import DeduplicateWindows, DropSeenStreaming, PollFeeds
+from akhbar.transforms.stages.write import WriteRunTables
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.transforms import window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
-
-from pipelines.config import ConfigError
-from pipelines.ingest import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, IngestConfig, config_from_options
-from pipelines.options import unknown_arguments
-from schemas import Reject
-from transforms.extract import EnrichArticles, ExtractArticles, entry_article_id
-from transforms.fetch import REJECTS as FETCH_REJECTS
-from transforms.fetch import FetchPages
-from transforms.state import read_feed_state, recent_article_files
-from transforms.streaming import DeduplicateWindows, DropSeenStreaming, PollFeeds
-from transforms.write import WriteRunTables
 
 log = logging.getLogger("akhbar")
 
@@ -180,7 +179,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def run_stream(config: StreamConfig, options: PipelineOptions, start: float | None = None) -> int:
-    from pipelines.report import log_stage_counts, progress_line, write_run_report
+    from akhbar.pipelines.report import log_stage_counts, progress_line, write_run_report
 
     ingest = config.ingest
     polls = f"{config.max_polls} polls" if config.max_polls else "until cancelled"

@@ -1,6 +1,6 @@
 """A short text summary of an output directory: what the demo prints, usable on any output.
 
-    python -m pipelines.summary data/demo
+    python -m akhbar.pipelines.summary data/demo
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import schemas
+from akhbar import schemas
 
 
 def _counts(table: pa.Table, column: str) -> list[tuple[str, int]]:

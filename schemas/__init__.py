@@ -1,8 +1,8 @@
 """Arrow schemas and record types: ``schemas.ARTICLES``, ``schemas.Reject``, ``schemas.read_dataset``."""
 
-from schemas.reading import read_dataset
-from schemas.records import FeedEntry, FeedSpec, FetchedPage, Reject
-from schemas.tables import (
+from akhbar.schemas.reading import read_dataset
+from akhbar.schemas.records import FeedEntry, FeedSpec, FetchedPage, Reject
+from akhbar.schemas.tables import (
     ARTICLES,
     ENTITIES,
     FEED_STATE,

@@ -1,6 +1,6 @@
 """Read a table written by any schema version with the current schema.
 
-    python -c "import schemas; print(schemas.read_dataset('data/demo', 'articles').to_table().num_rows)"
+    python -c "from akhbar import schemas; print(schemas.read_dataset('data/demo', 'articles').to_table().num_rows)"
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import os
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-
-from schemas.tables import TABLES, partition_schema
+from akhbar.schemas.tables import TABLES, partition_schema
 
 
 def read_dataset(output: str, table: str = "articles") -> ds.Dataset:

@@ -1,6 +1,6 @@
 """Record types that flow between pipeline stages (one PCollection, one type).
 
-    python -c "from schemas import Reject; print(Reject.make('http://x', 'src', 'fetch_page', 'http_404', 'Not Found'))"
+    python -c "from akhbar.schemas import Reject; print(Reject.make('http://x', 'src', 'fetch_page', 'http_404', 'Not Found'))"
 
 Plain frozen dataclasses: they pickle on every Beam runner and need no coder registration.
 Articles travel as dicts keyed by ``schemas.ARTICLES`` column names, so that a column added

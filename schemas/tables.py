@@ -1,6 +1,6 @@
 """Arrow schemas of every table akhbar writes: the one source of truth for columns.
 
-    python -c "import schemas; print(schemas.ARTICLES)"
+    python -c "from akhbar import schemas; print(schemas.ARTICLES)"
 
 Each field carries ``since`` metadata, the schema version that added it. A dataset
 written by an earlier version reads with the current schema (``schemas.read_dataset``):

@@ -1,4 +1,4 @@
-"""glibc allocator thresholds (transforms/allocator.py): applied once, never an error.
+"""glibc allocator thresholds (transforms/memory/allocator.py): applied once, never an error.
 
     /work/main/.venv/bin/pytest tests/test_allocator.py -q
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 def test_allocator_thresholds_apply_once_on_glibc_and_never_fail():
     import platform
 
-    from transforms.allocator import return_freed_memory
+    from akhbar.transforms.memory.allocator import return_freed_memory
 
     applied = return_freed_memory()
     assert return_freed_memory() is applied  # cached: set once per process

@@ -6,8 +6,13 @@
 from __future__ import annotations
 
 import pytest
-
-from transforms.arabic import count_words, match_tokens, normalize_display, normalize_match, to_ascii_digits
+from akhbar.transforms.text.arabic import (
+    count_words,
+    match_tokens,
+    normalize_display,
+    normalize_match,
+    to_ascii_digits,
+)
 
 SAMPLES = [
     "قال الوزير أمســ الأربعاء ٤ تشرين الثاني/نوفمبر إنّ المحادثات مستمرة",

@@ -1,4 +1,4 @@
-"""Arabic dates in feed timestamps and article text: transforms/arabic_dates.py.
+"""Arabic dates in feed timestamps and article text: transforms/text/arabic_dates.py.
 
     /work/main/.venv/bin/pytest tests/test_arabic_dates.py -q
 
@@ -13,9 +13,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from transforms.arabic import normalize_display
-from transforms.arabic_dates import find_dates, hijri_to_gregorian, parse_datetime, tabular_hijri_to_gregorian
+from akhbar.transforms.text.arabic import normalize_display
+from akhbar.transforms.text.arabic_dates import (
+    find_dates,
+    hijri_to_gregorian,
+    parse_datetime,
+    tabular_hijri_to_gregorian,
+)
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 THURSDAY = date(2021, 11, 18)

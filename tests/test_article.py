@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from schemas import FeedEntry, Reject
-from transforms.article import (
+from akhbar.schemas import FeedEntry, Reject
+from akhbar.transforms.article import (
     article_from_html,
     article_from_text,
     enrich_article,

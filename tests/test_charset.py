@@ -14,16 +14,15 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from faultserver import MINIMAL_PDF, FaultServer, html_page
-
-from transforms.charset import (
+from akhbar.transforms.web.charset import (
     CharsetError,
     canonical_encoding,
     charset_from_content_type,
     charset_from_markup,
     decode_html,
 )
-from transforms.http import FetchSettings, HttpClient
+from akhbar.transforms.web.http import FetchSettings, HttpClient
+from faultserver import MINIMAL_PDF, FaultServer, html_page
 
 SENTENCE = "افتتحت بلدية المدينة صباح يوم الأحد مكتبة عامة جديدة"
 PAGE = html_page("library", meta_charset=None)

@@ -4,8 +4,7 @@ import subprocess
 import sys
 
 import pytest
-
-from pipelines.config import ConfigError, load_feeds, parse_feeds
+from akhbar.pipelines.config import ConfigError, load_feeds, parse_feeds
 
 
 def test_valid_feeds_file_with_arabic_names(tmp_path):
@@ -49,14 +48,14 @@ def test_missing_and_unparseable_files(tmp_path):
 
 
 def test_shipped_real_feeds_file_is_valid():
-    from configs import path
+    from akhbar.configs import path
 
     feeds = load_feeds(str(path("feeds.yaml")))
     assert len(feeds) >= 5 and all(f.url.startswith("https://") for f in feeds)
 
 
 def _akhbar(*args):
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "akhbar.pipelines.cli", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_cli_exits_2_with_one_line_for_unusable_arguments(tmp_path):

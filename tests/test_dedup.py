@@ -1,4 +1,4 @@
-"""Pure tests of exact duplicates, near-duplicates and story grouping (transforms/dedup.py).
+"""Pure tests of exact duplicates, near-duplicates and story grouping (transforms/text/dedup.py).
 
     /work/main/.venv/bin/pytest tests/test_dedup.py -q
 
@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from transforms import dedup
-from transforms.arabic import match_tokens, normalize_display, normalize_match
+from akhbar.transforms.text import dedup
+from akhbar.transforms.text.arabic import match_tokens, normalize_display, normalize_match
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seeds"
 T0 = datetime(2024, 3, 10, 8, 0, tzinfo=UTC)
@@ -150,7 +149,7 @@ def test_signature_is_bytes_of_num_perm_uint32_and_stable_across_processes():
     signature = dedup.minhash_signature(normalize_match(WIRE_BODY))
     assert isinstance(signature, bytes) and len(signature) == 4 * config.num_perm
     code = (
-        "from transforms.dedup import minhash_signature;from transforms.arabic import normalize_match;"
+        "from akhbar.transforms.text.dedup import minhash_signature;from akhbar.transforms.text.arabic import normalize_match;"
         f"import sys;sys.stdout.write(minhash_signature(normalize_match({WIRE_BODY!r})).hex())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -1,4 +1,4 @@
-"""TestPipeline tests of DeduplicateArticles (transforms/dedup_stage.py), including matching across runs.
+"""TestPipeline tests of DeduplicateArticles (transforms/stages/dedup.py), including matching across runs.
 
 /work/main/.venv/bin/pytest tests/test_dedup_stage.py -q
 """
@@ -9,14 +9,13 @@ from datetime import timedelta
 
 import apache_beam as beam
 import pytest
+from akhbar.transforms.stages.dedup import DeduplicateArticles
+from akhbar.transforms.text import dedup
 from apache_beam.metrics.metric import MetricsFilter
 
 # Aliased so pytest does not try to collect Beam's TestPipeline as a test class.
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
-
-from transforms import dedup
-from transforms.dedup_stage import DeduplicateArticles
 
 try:
     from tests.test_dedup import T0, corpus_articles

@@ -3,8 +3,8 @@
 import datetime as dt
 import time
 
-from schemas import FeedSpec
-from transforms.feeds import parse_feed
+from akhbar.schemas import FeedSpec
+from akhbar.transforms.web.feeds import parse_feed
 
 FEED = FeedSpec(name="الخبر اليوم", url="https://alkhabar.example/rss.xml", topic="politics")
 

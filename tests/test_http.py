@@ -18,10 +18,8 @@ from dataclasses import replace
 from email.utils import formatdate
 
 import pytest
-from faultserver import ARTICLES, FaultServer, Reply, gzip_bomb, html_page
-
-from transforms.charset import CharsetError, decode_html
-from transforms.http import (
+from akhbar.transforms.web.charset import CharsetError, decode_html
+from akhbar.transforms.web.http import (
     DEFAULT_USER_AGENT,
     REASON_CODES,
     FetchError,
@@ -30,6 +28,7 @@ from transforms.http import (
     address_is_public,
     parse_retry_after,
 )
+from faultserver import ARTICLES, FaultServer, Reply, gzip_bomb, html_page
 
 FAST = FetchSettings(
     connect_timeout=1.0,
@@ -113,7 +112,7 @@ def test_each_failure_has_its_reason_code(server, make_client, target, kind, ove
 
 
 def test_every_reason_code_is_exercised():
-    # charset_undecodable comes from transforms.charset (tested in test_charset.py).
+    # charset_undecodable comes from akhbar.transforms.web.charset (tested in test_charset.py).
     assert {row[3] for row in FAILURES} | {CharsetError.reason} == REASON_CODES
 
 

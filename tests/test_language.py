@@ -8,9 +8,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-
-from transforms import language
-from transforms.language import detect_language
+from akhbar.transforms.text import language
+from akhbar.transforms.text.language import detect_language
 
 ARABIC = (
     "قال وزير الخارجية إن المحادثات مع الجانب الأميركي مستمرة، وإن جولة جديدة ستعقد في العاصمة الشهر المقبل."

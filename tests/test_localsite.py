@@ -16,8 +16,7 @@ import feedparser
 import pytest
 import requests
 import yaml
-
-from pipelines.localsite import LocalSite
+from akhbar.pipelines.localsite import LocalSite
 
 REPO = Path(__file__).resolve().parents[1]
 SITE_ROOT = REPO / "pipelines" / "demo_site"

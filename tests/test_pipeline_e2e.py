@@ -14,15 +14,15 @@ import apache_beam as beam
 import duckdb
 import pyarrow.dataset as ds
 import pytest
+from akhbar.pipelines.ingest import build_pipeline, config_from_options
+from akhbar.pipelines.localsite import LocalSite
+from akhbar.transforms.stages.state import read_feed_state
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, is_not_empty
 from pipeline_runs import run_ingest
 
-import schemas
-from pipelines.ingest import build_pipeline, config_from_options
-from pipelines.localsite import LocalSite
-from transforms.state import read_feed_state
+from akhbar import schemas
 
 SITE_ROOT = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
 EXPECTED = json.loads((SITE_ROOT / "expected.json").read_text(encoding="utf-8"))
@@ -98,7 +98,7 @@ def test_no_read_also_or_widget_text_survives_in_bodies(first_run):
 def test_columns_are_filled(first_run):
     output, _ = first_run
     rows = article_rows(output)
-    vocabulary = {t["slug"] for t in __import__("configs").load_yaml("topics.yaml")["topics"]}
+    vocabulary = {t["slug"] for t in __import__("akhbar.configs", fromlist=["configs"]).load_yaml("topics.yaml")["topics"]}
     for row in rows:
         assert row["title"] and row["source"] and row["body_match"] and row["word_count"] >= 40
         assert row["topic"] in vocabulary and row["topic_source"]

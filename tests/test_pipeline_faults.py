@@ -12,7 +12,7 @@ import pytest
 from faultserver import ARTICLES, FaultServer, Reply
 from pipeline_runs import run_ingest
 
-import schemas
+from akhbar import schemas
 
 # Each linked page and the outcome the pipeline must give it.
 PAGES = {
@@ -117,7 +117,7 @@ def test_hostile_categories_never_become_paths(first):
     tmp, _, _ = first
     import os
 
-    vocabulary = {t["slug"] for t in __import__("configs").load_yaml("topics.yaml")["topics"]}
+    vocabulary = {t["slug"] for t in __import__("akhbar.configs", fromlist=["configs"]).load_yaml("topics.yaml")["topics"]}
     for _, dirs, _ in os.walk(tmp / "out"):
         for name in dirs:
             if name.startswith("topic="):

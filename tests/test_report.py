@@ -22,17 +22,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from pipelines.report import (
+from akhbar.pipelines.report import (
     _progress_text,
     latency_summary,
     latest_run_id,
     progress_line,
     run_report_cli,
 )
-from schemas import ARTICLES, ENTITIES, REJECTS, STORIES
-from transforms.metrics import LocalTally, bucket_label, counter, histogram, percentile_ms
-from transforms.write import write_parquet_atomically
+from akhbar.schemas import ARTICLES, ENTITIES, REJECTS, STORIES
+from akhbar.transforms.stages.metrics import LocalTally, bucket_label, counter, histogram, percentile_ms
+from akhbar.transforms.stages.write import write_parquet_atomically
 
 UTC_TS = "2024-11-0{}T{:02d}:00:00+00:00"
 SOURCES = ("الخبر اليوم", "صوت المشرق", "maghrib")
@@ -284,10 +283,9 @@ def test_progress_line_counts_what_the_stages_count():
 @pytest.mark.slow
 def test_every_ingest_run_writes_its_report_from_its_own_rows(tmp_path):
     """The launcher hook: ``run_config`` → ``write_run_report`` after a real run over the bundled corpus."""
+    from akhbar.pipelines.ingest import config_from_options, run_config
+    from akhbar.pipelines.localsite import LocalSite
     from apache_beam.options.pipeline_options import PipelineOptions
-
-    from pipelines.ingest import config_from_options, run_config
-    from pipelines.localsite import LocalSite
 
     site_root = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
     output = tmp_path / "out"
@@ -314,7 +312,7 @@ def test_every_ingest_run_writes_its_report_from_its_own_rows(tmp_path):
 
 
 def test_wait_with_progress_polls_an_asynchronous_job_until_it_ends():
-    from pipelines.report import wait_with_progress
+    from akhbar.pipelines.report import wait_with_progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -343,7 +341,7 @@ def test_wait_with_progress_polls_an_asynchronous_job_until_it_ends():
 
 def test_metrics_behind_a_chain_of_many_thousand_bundles_are_read():
     """The DirectRunner merges each bundle's metrics into one more nested generator; a long stream nests thousands."""
-    from pipelines.report import metric_values
+    from akhbar.pipelines.report import metric_values
 
     class Item:
         def __init__(self, name: str, value: int):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from akhbar.schemas import FeedEntry
+from akhbar.transforms.memory.rowpack import pack, unpack
+from akhbar.transforms.text.arabic import normalize_match
 from apache_beam.coders.coders import FastPrimitivesCoder
-
-from schemas import FeedEntry
-from transforms.arabic import normalize_match
-from transforms.rowpack import pack, unpack
 
 BODY = (
     "أعلنت وزارة المياه في عمّان أن محطة التحلية الجديدة في العقبة ستبدأ الضخ التجريبي مطلع الشهر المقبل، "

@@ -20,17 +20,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from akhbar.pipelines.localsite import LocalSite
+from akhbar.pipelines.stream import StreamOptions, run_stream, stream_config_from_options
+from akhbar.schemas import ARTICLES
+from akhbar.transforms.stages.streaming import DropSeenStreaming
+from akhbar.transforms.stages.write import write_parquet_atomically
+from akhbar.transforms.web.urls import article_id, canonicalize_url
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.timestamp import Timestamp
-
-from pipelines.localsite import LocalSite
-from pipelines.stream import StreamOptions, run_stream, stream_config_from_options
-from schemas import ARTICLES
-from transforms.streaming import DropSeenStreaming
-from transforms.urls import article_id, canonicalize_url
-from transforms.write import write_parquet_atomically
 
 SITE_ROOT = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
 FEED = "alkhabar/rss.xml"
@@ -190,7 +189,7 @@ def test_first_sighting_forgets_an_id_after_its_ttl_and_never_passes_ids_already
 
 
 def test_stream_options_reject_unusable_values(tmp_path):
-    from pipelines.config import ConfigError
+    from akhbar.pipelines.config import ConfigError
 
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text('feeds:\n  - name: x\n    url: "http://127.0.0.1:9/rss.xml"\n', encoding="utf-8")
@@ -208,12 +207,11 @@ def test_a_copy_in_a_later_window_points_at_the_article_of_the_earlier_window():
     from datetime import UTC, datetime
 
     import apache_beam as beam
+    from akhbar.transforms.stages.streaming import DeduplicateWindows
+    from akhbar.transforms.text.arabic import normalize_match
     from apache_beam.options.pipeline_options import StandardOptions
     from apache_beam.testing.test_stream import TestStream
     from apache_beam.transforms.window import TimestampedValue
-
-    from transforms.arabic import normalize_match
-    from transforms.streaming import DeduplicateWindows
 
     body = ("أعلنت وزارة المياه والري أن محطة التحلية الجديدة في مدينة العقبة بدأت تشغيلها التجريبي صباح اليوم "
             "بطاقة تصل إلى عشرة آلاف متر مكعب يوميا، على أن تبلغ طاقتها الكاملة مع نهاية العام المقبل، "

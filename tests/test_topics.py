@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import configs
-from transforms import topics
-from transforms.topics import (
+from akhbar.transforms.text import topics
+from akhbar.transforms.text.topics import (
     MODEL_NAME,
     TopicClassifier,
     TopicRules,
@@ -21,6 +19,8 @@ from transforms.topics import (
     label_key,
     topic_text,
 )
+
+from akhbar import configs
 
 FOOTBALL = (
     "الهلال يهزم النصر بثلاثية في ديربي الرياض",

@@ -9,11 +9,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from akhbar.transforms.stages.write import WritePartitioned, write_parquet_atomically
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-import schemas
-from transforms.write import WritePartitioned, write_parquet_atomically
+from akhbar import schemas
 
 UTC = dt.UTC
 
@@ -42,7 +42,7 @@ def _files(root):
 
 
 def test_derived_table_is_written_beside_its_rows_only_where_it_has_rows(tmp_path):
-    from transforms.extract import entity_rows
+    from akhbar.transforms.stages.extract import entity_rows
 
     with_mentions = _article("a1", "2024-11-04", "politics", "تركيا تعلن عن اجتماع عسكري")
     with_mentions["entities"].append(
@@ -182,7 +182,7 @@ def test_every_field_says_which_version_added_it():
 def test_recent_files_are_those_dated_or_written_within_the_lookback(tmp_path):
     import time
 
-    from transforms.state import recent_article_files
+    from akhbar.transforms.stages.state import recent_article_files
 
     old = tmp_path / "articles/date=2018-02-18/topic=politics"
     older = tmp_path / "articles/date=2017-05-01/topic=sport"

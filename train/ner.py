@@ -14,7 +14,7 @@ crfsuite's L-BFGS, so a re-run writes the same model.
 Corpus format: one token per line (``token<TAB>tag``), each token led by U+200E, a line with
 an empty token between sentences; text already normalised (no hamza, ى written ي) and
 clitics split (``و قال``, ``ان ه``). We re-join the clitics as raw text writes them, because
-the pipeline tokenises raw text (see transforms/ner_features.py), and map the fine tags onto
+the pipeline tokenises raw text (see transforms/text/ner_features.py), and map the fine tags onto
 PER/ORG/LOC/MISC (``COARSE``).
 
 Held-out split: a seeded 20 % of sentences (``--split sentence``, the shipped model) or of
@@ -38,7 +38,6 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # lets `python train/ner.py` run from a checkout
     sys.path.insert(0, str(REPO))
 
-import configs  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "ner" / "newsfane_gold_dev.txt"
 DEFAULT_UNLABELLED = REPO.parent / "shared" / "corpus" / "ant" / "ant_multisource.jsonl.gz"
@@ -252,13 +251,12 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
     import json
 
     import numpy as np
+    from akhbar.transforms.text.arabic import normalize_match
+    from akhbar.transforms.text.ner_features import _TOKEN
     from scipy import sparse
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
-
-    from transforms.arabic import normalize_match
-    from transforms.ner_features import _TOKEN
 
     started = time.perf_counter()
     counts: Counter = Counter()
@@ -307,7 +305,7 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(
-            f"# word -> (64-class, 512-class, log2 frequency band) for transforms.ner_features; built by "
+            f"# word -> (64-class, 512-class, log2 frequency band) for akhbar.transforms.text.ner_features; built by "
             f"train/ner.py from the texts of ANT (antcorpus.multisource, {len(counts)} word types); no text kept\n"
         )
         for i, word in enumerate(vocab):
@@ -318,8 +316,7 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
 
 def train(corpus: Path, model_path: Path, split: str = "sentence") -> None:
     import pycrfsuite
-
-    from transforms.entities import EntityRecognizer
+    from akhbar.transforms.text.entities import EntityRecognizer
 
     train_set, held = load_split(corpus, split)
     featurizer = EntityRecognizer(model_path=None)
@@ -355,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         build_clusters(args.unlabelled, configs.path(CLUSTERS_NAME))
     if not args.eval_only:
         train(args.corpus, args.model, args.split)
-    from transforms.entities import EntityRecognizer
+    from akhbar.transforms.text.entities import EntityRecognizer
 
     _, held = load_split(args.corpus, args.split)
     recognizer = EntityRecognizer(model_path=args.model)

@@ -20,7 +20,7 @@ sit on both sides of a split. When its labels disagree, a topical label (sport, 
 wins over a regional one (the regional feed carried a sport story); two different topical
 labels make it ambiguous and it is dropped.
 
-Model: hashed word/stem/bigram + head character n-gram features (transforms.topics.Featurizer),
+Model: hashed word/stem/bigram + head character n-gram features (akhbar.transforms.text.topics.Featurizer),
 idf from the training rows, LinearSVC (C=0.25) with balanced class weights (inverse frequency).
 
 Decision rule: argmax of the scores plus per-class offsets (``class_bias``, politics pinned
@@ -64,9 +64,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import configs  # noqa: E402
-from transforms.arabic import normalize_match  # noqa: E402
-from transforms.topics import MODEL_NAME, FeatureSpec, Featurizer, softmax, topic_text  # noqa: E402
+from akhbar.transforms.text.arabic import normalize_match  # noqa: E402
+from akhbar.transforms.text.topics import MODEL_NAME, FeatureSpec, Featurizer, softmax, topic_text  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "ant" / "ant_multisource.jsonl.gz"
 LABELS = {

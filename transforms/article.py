@@ -1,8 +1,8 @@
 """One article from one page: extraction, Arabic cleaning and enrichment, without Beam.
 
-    python -c "from transforms.article import process_html; print(process_html(open('page.html').read(), 'https://example.org/a'))"
+    python -c "from akhbar.transforms.article import process_html; print(process_html(open('page.html').read(), 'https://example.org/a'))"
 
-This is the single code path for articles: the pipeline's DoFns (transforms/extract.py) and
+This is the single code path for articles: the pipeline's DoFns (transforms/stages/extract.py) and
 ``akhbar extract`` both call ``article_from_html`` / ``article_from_text`` and then
 ``enrich_article``. Each returns an article dict keyed by ``schemas.ARTICLES`` column names,
 or a ``schemas.Reject`` with a stable reason code. Keys starting with ``_`` carry hints between
@@ -16,6 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import trafilatura
+from akhbar.schemas import ARTICLES, FeedEntry, Reject
+from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
+from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
+from akhbar.transforms.text.boilerplate import strip_boilerplate
+from akhbar.transforms.text.entities import EntityRecognizer
+from akhbar.transforms.text.language import detect_language
+from akhbar.transforms.text.topics import assign_topic
+from akhbar.transforms.web.urls import article_id, canonicalize_url, is_article_url, is_http_url
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
@@ -30,15 +38,6 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
-
-from schemas import ARTICLES, FeedEntry, Reject
-from transforms.arabic import count_words, normalize_display, normalize_match
-from transforms.arabic_dates import find_dates, parse_datetime
-from transforms.boilerplate import strip_boilerplate
-from transforms.entities import EntityRecognizer
-from transforms.language import detect_language
-from transforms.topics import assign_topic
-from transforms.urls import article_id, canonicalize_url, is_article_url, is_http_url
 
 ARTICLE_COLUMNS = tuple(f.name for f in ARTICLES)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")

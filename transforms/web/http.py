@@ -1,6 +1,6 @@
 """HTTP fetching that survives the real web: bounded time and size, retries, robots.txt, politeness, SSRF guard.
 
-    python -m transforms.http http://127.0.0.1:8000/page.html --kind page --allow-private-hosts
+    python -m akhbar.transforms.web.http http://127.0.0.1:8000/page.html --kind page --allow-private-hosts
 
 Plain Python (no Beam): the fetch DoFns build one ``HttpClient`` in ``setup()`` and close it
 in ``teardown()``. Every failure is a ``FetchError`` whose ``reason`` is a stable code

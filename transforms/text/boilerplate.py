@@ -1,9 +1,9 @@
 """Strip the boilerplate Arabic outlets put inside the article text, where extractors keep it.
 
-    python -m transforms.boilerplate < article.txt
+    python -m akhbar.transforms.text.boilerplate < article.txt
 
 ``strip_boilerplate(text, title)`` returns a ``CleanedText``: the article body in display form
-(``transforms.arabic.normalize_display``), a lead when the evidence is clear, the image
+(``akhbar.transforms.text.arabic.normalize_display``), a lead when the evidence is clear, the image
 captions (moved out, not lost) and an audit list of everything removed, each with a kind:
 
 - ``title``: the first line repeating the page title;
@@ -43,8 +43,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-import configs
-from transforms.arabic import normalize_display, normalize_match
+from akhbar.transforms.text.arabic import normalize_display, normalize_match
+
+from akhbar import configs
 
 # Diacritics and tatweel may sit after any letter of a phrase.
 _MARKS = "[\u064b-\u065f\u0670\u0640]*"

@@ -1,6 +1,6 @@
 """URL canonicalisation and article ids: the identity of an article across feeds and runs.
 
-    python -c "from transforms.urls import canonicalize_url as c; print(c('HTTPS://www.Example.com:443/a/b/?utm_source=rss&id=3#top'))"
+    python -c "from akhbar.transforms.web.urls import canonicalize_url as c; print(c('HTTPS://www.Example.com:443/a/b/?utm_source=rss&id=3#top'))"
 
 Canonical form: scheme and host lowercased, default ports and fragments dropped, tracking
 parameters removed (list in configs/url_rules.yaml), remaining query parameters sorted,
@@ -15,7 +15,7 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-import configs
+from akhbar import configs
 
 _MULTI_SLASH = re.compile(r"/{2,}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}

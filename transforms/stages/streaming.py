@@ -16,7 +16,7 @@ state, which Flink and Dataflow checkpoint with the job:
   ``setup()`` from the file list taken when the pipeline was built).
 - ``DeduplicateWindowFn``: exact / near-duplicates and stories of one window's articles
   against the articles of earlier windows (and of the output, as seed), by calling the same
-  ``transforms.dedup.deduplicate`` as the batch stage with the remembered rows as ``prior``.
+  ``akhbar.transforms.text.dedup.deduplicate`` as the batch stage with the remembered rows as ``prior``.
   It runs under one key, so it is one worker's job per window: the remembered rows are the
   small columns (ids, hashes, 512-byte MinHash, title, entities), pruned to ``ttl_seconds``;
   at news volumes (thousands of articles a day) this is a few MB and milliseconds a window.
@@ -34,18 +34,17 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
+from akhbar.schemas import FeedSpec
+from akhbar.transforms.stages.fetch import REJECTS, STATE, FetchFeedFn
+from akhbar.transforms.stages.metrics import counter
+from akhbar.transforms.text import dedup
+from akhbar.transforms.web.http import FetchSettings
 from apache_beam import pvalue
 from apache_beam.coders import PickleCoder
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import userstate
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration
-
-from schemas import FeedSpec
-from transforms import dedup
-from transforms.fetch import REJECTS, STATE, FetchFeedFn
-from transforms.http import FetchSettings
-from transforms.metrics import counter
 
 log = logging.getLogger("akhbar")
 
@@ -168,7 +167,7 @@ class FirstSightingFn(beam.DoFn):
 class DropSeenStreaming(beam.PTransform):
     """Keep the first item of every id across polls and windows (Beam state), and none already in the output.
 
-    The streaming twin of ``transforms.extract.DropSeen``; the output is in the global window
+    The streaming twin of ``akhbar.transforms.stages.extract.DropSeen``; the output is in the global window
     with the input timestamps, so the caller re-windows it.
     """
 

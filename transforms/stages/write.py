@@ -1,6 +1,6 @@
 """Partitioned Parquet writing that never shows a half-written file: ``WritePartitioned``.
 
-    python -m pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
+    python -m akhbar.pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
 
 Rows are keyed by (partition values, shard), grouped, and each group is streamed in batches
 into ``pq.ParquetWriter`` (zstd) on a hidden temporary name in its partition directory
@@ -23,13 +23,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
+from akhbar.schemas import (
+    ARTICLES,
+    ENTITIES,
+    PARTITION_FIELDS,
+    REJECTS,
+    STORIES,
+    file_schema,
+    parquet_write_options,
+)
+from akhbar.transforms.memory.rowpack import pack, unpack
+from akhbar.transforms.stages.metrics import counter
+from akhbar.transforms.text.topics import TopicVocabulary
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
-
-from schemas import ARTICLES, ENTITIES, PARTITION_FIELDS, REJECTS, STORIES, file_schema, parquet_write_options
-from transforms.metrics import counter
-from transforms.rowpack import pack, unpack
-from transforms.topics import TopicVocabulary
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
@@ -174,7 +181,7 @@ class WritePartitioned(beam.PTransform):
 
         def key(row: dict):
             shard = zlib.crc32(str(row.get(id_field)).encode("utf-8")) % shards if shards > 1 else 0
-            # Rows wait in the group packed (transforms/rowpack.py): a few KB an article, not tens.
+            # Rows wait in the group packed (transforms/memory/rowpack.py): a few KB an article, not tens.
             return (partition_values(table, schema, row), shard), pack(row)
 
         return (
@@ -197,7 +204,7 @@ class WriteRunTables(beam.PTransform):
         self._shards = shards
 
     def expand(self, tables: dict) -> dict:
-        from transforms.extract import entity_rows
+        from akhbar.transforms.stages.extract import entity_rows
 
         output, run_id = self._output, self._run_id
         return {

@@ -1,6 +1,6 @@
 """Topic of an article: one slug from the controlled vocabulary in ``configs/topics.yaml``.
 
-    python -c "from transforms.topics import assign_topic; print(assign_topic(title='الأهلي يفوز على الزمالك', text='سجل مهاجم الأهلي هدفين في مباراة الدوري الممتاز.'))"
+    python -c "from akhbar.transforms.text.topics import assign_topic; print(assign_topic(title='الأهلي يفوز على الزمالك', text='سجل مهاجم الأهلي هدفين في مباراة الدوري الممتاز.'))"
 
 The topic is the partition key of every table, so it is never a free string: whatever
 the evidence, the answer is a slug of the vocabulary, or ``general``.
@@ -52,9 +52,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
+from akhbar.transforms.text.arabic import normalize_match
 
-import configs
-from transforms.arabic import normalize_match
+from akhbar import configs
 
 CONFIG_NAME = "topics.yaml"
 MODEL_NAME = "models/topics.npz"

@@ -1,6 +1,6 @@
 """Named entities in Arabic news text: PER/ORG/LOC/MISC mentions with offsets and a canonical name.
 
-    python -c "from transforms.entities import EntityRecognizer as R; print(R.default().recognize('قال وزير الدفاع التركي خلوصي أكار إن أنقرة تسلمت منظومة إس-400.'))"
+    python -c "from akhbar.transforms.text.entities import EntityRecognizer as R; print(R.default().recognize('قال وزير الدفاع التركي خلوصي أكار إن أنقرة تسلمت منظومة إس-400.'))"
 
 Three sources, in order of trust:
 1. a CRF sequence model (``configs/models/ner.crfsuite``, trained by ``train/ner.py`` on
@@ -17,7 +17,7 @@ to a preferred display form. A name that neither knows gets its key as ``canonic
 Arabic without hamza or diacritics, and the same for every variant the folds join.
 
 Speed (bench/ner.py): about 4-6 ms of CPU per 600-word article once the per-word memos are
-warm. The model is applied by ``transforms.ner_features.CrfDecoder``, which gives exactly the
+warm. The model is applied by ``akhbar.transforms.text.ner_features.CrfDecoder``, which gives exactly the
 labels of ``pycrfsuite.Tagger.tag`` on ``FeatureExtractor``'s features (tests check this) from
 weights cached per distinct word, with one vectorised Viterbi over all sentence windows of a
 text. One recogniser is safe to share between the threads of a worker.
@@ -36,9 +36,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import configs
-from transforms.arabic import normalize_display, normalize_match
-from transforms.ner_features import (
+from akhbar.transforms.text.arabic import normalize_display, normalize_match
+from akhbar.transforms.text.ner_features import (
     PROCLITIC_LETTERS,
     CrfDecoder,
     CrfModel,
@@ -54,6 +53,8 @@ from transforms.ner_features import (
     tokenize,
     word_shape,
 )
+
+from akhbar import configs
 
 MODEL_NAME = "models/ner.crfsuite"
 CLUSTERS_NAME = "models/ner_clusters.tsv"
@@ -202,7 +203,7 @@ class EntityRecognizer:
                 self.heads.setdefault("ال" + key, typ)
         self.extract = FeatureExtractor(self.titles, self.classes, self.heads)
         # Decoding reproduces pycrfsuite's Tagger.tag from the model's weights (see
-        # transforms.ner_features.CrfDecoder) and is thread-safe: one recogniser serves all
+        # akhbar.transforms.text.ner_features.CrfDecoder) and is thread-safe: one recogniser serves all
         # threads of a worker.
         self.decoder: CrfDecoder | None = None
         if use_model and model_path is not None:

@@ -1,6 +1,6 @@
 """Bytes of an HTML page to text, without mojibake: BOM, HTTP charset, <meta>, then detection, all validated.
 
-    python -m transforms.charset page.html --content-type "text/html; charset=windows-1256"
+    python -m akhbar.transforms.web.charset page.html --content-type "text/html; charset=windows-1256"
 
 ``decode_html(body, content_type) -> (text, encoding)`` or ``CharsetError``
 (``reason == "charset_undecodable"``).

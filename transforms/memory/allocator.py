@@ -1,6 +1,6 @@
 """Ask glibc's allocator to hand freed memory back to the system promptly: ``return_freed_memory()``.
 
-    python -c "from transforms.allocator import return_freed_memory; print(return_freed_memory())"
+    python -c "from akhbar.transforms.memory.allocator import return_freed_memory; print(return_freed_memory())"
 
 A batch run on Beam's in-process runner materialises each stage's output before the next
 stage reads it: tens of MB of row buffers appear and disappear stage after stage. glibc's

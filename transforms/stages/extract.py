@@ -1,8 +1,8 @@
 """Beam stages around the pure article code: ``ExtractArticles``, ``EnrichArticles``, ``DropSeen``.
 
-    python -m pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
+    python -m akhbar.pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
 
-The DoFns are thin: they call ``transforms.article`` (the same functions as ``akhbar extract``),
+The DoFns are thin: they call ``akhbar.transforms.article`` (the same functions as ``akhbar extract``),
 turn exceptions into rejects with reason ``internal_error`` so that one bad page never stops a
 run, and count everything in the ``akhbar`` metrics namespace.
 """
@@ -14,14 +14,13 @@ import traceback
 from collections.abc import Iterator
 
 import apache_beam as beam
+from akhbar.schemas import FeedEntry, FetchedPage, Reject
+from akhbar.transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
+from akhbar.transforms.memory.allocator import return_freed_memory
+from akhbar.transforms.memory.rowpack import pack, unpack
+from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
+from akhbar.transforms.web.urls import article_id, canonicalize_url
 from apache_beam import pvalue
-
-from schemas import FeedEntry, FetchedPage, Reject
-from transforms.allocator import return_freed_memory
-from transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
-from transforms.metrics import counter, observe_ms, reject_counter
-from transforms.rowpack import pack, unpack
-from transforms.urls import article_id, canonicalize_url
 
 REJECTS = "rejects"
 
@@ -43,7 +42,7 @@ class ExtractArticleFn(beam.DoFn):
         self._settings = settings
 
     def setup(self) -> None:
-        # Every worker that extracts pages also holds the run's row buffers (transforms/allocator.py).
+        # Every worker that extracts pages also holds the run's row buffers (transforms/memory/allocator.py).
         return_freed_memory()
 
     def process(self, page: FetchedPage) -> Iterator:
@@ -146,7 +145,7 @@ class DropSeen(beam.PTransform):
         self._seen_ids = seen_ids
 
     def expand(self, items):
-        # Items wait in the join packed (transforms/rowpack.py): a few KB an article, not tens.
+        # Items wait in the join packed (transforms/memory/rowpack.py): a few KB an article, not tens.
         keyed = items | "KeyById" >> beam.Map(lambda item, id_of=self._id_of: (id_of(item), pack(item)))
         seen = self._seen_ids | "KeySeen" >> beam.Map(lambda i: (i, True))
         return (

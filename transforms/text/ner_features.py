@@ -1,9 +1,9 @@
 """Tokens and CRF features for Arabic named-entity recognition, shared by training and run time.
 
-    python -c "from transforms.ner_features import tokenize; print(tokenize('وقال الرئيس الأميركي جو بايدن'))"
+    python -c "from akhbar.transforms.text.ner_features import tokenize; print(tokenize('وقال الرئيس الأميركي جو بايدن'))"
 
 Why this module exists: the model is trained by ``train/ner.py`` and applied by
-``transforms.entities``; both must see exactly the same tokens and features, or the model
+``akhbar.transforms.text.entities``; both must see exactly the same tokens and features, or the model
 silently degrades. So the tokenizer and the feature function live here, once.
 
 Tokenisation decision: NewsFANE splits clitics (``و قال``, ``ان ه``) with a tool we do not
@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from transforms.arabic import normalize_match
+from akhbar.transforms.text.arabic import normalize_match
 
 # A word is letters/digits plus the marks that live inside Arabic words (harakat, tatweel,
 # invisible joiners); everything else that is not space is a one-character token.
@@ -51,7 +50,7 @@ class Token:
     text: str  # surface form, exactly text[start:end]
     start: int
     end: int
-    key: str  # match-key form (transforms.arabic.normalize_match)
+    key: str  # match-key form (akhbar.transforms.text.arabic.normalize_match)
 
 
 # Every per-word memo here (keys, proclitic forms, gazetteer and feature lookups, the decoder's

@@ -1,6 +1,6 @@
 """The one Beam metrics namespace of the project, the counters every stage shares, latency histograms.
 
-    python -c "from transforms.metrics import counter, observe_ms; counter('entries_discovered').inc(); observe_ms('fetch_page_ms', 42)"
+    python -c "from akhbar.transforms.stages.metrics import counter, observe_ms; counter('entries_discovered').inc(); observe_ms('fetch_page_ms', 42)"
 
 ``observe_ms(name, ms)`` updates the distribution ``name`` (count, sum, min, max) and one
 bucket counter ``latency.<name>.le_<bound>`` of a fixed exponential ladder, so the run report

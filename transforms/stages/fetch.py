@@ -1,8 +1,8 @@
 """Beam stages that fetch feeds and pages over HTTP: ``FetchFeeds`` and ``FetchPages``.
 
-    python -m pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
+    python -m akhbar.pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
 
-The HTTP client (transforms/http.py) is built in ``DoFn.setup()`` and closed in ``teardown()``.
+The HTTP client (transforms/web/http.py) is built in ``DoFn.setup()`` and closed in ``teardown()``.
 Per-host politeness works on every runner: pages are keyed by (host, slot) with
 ``per_host_concurrency`` slots, grouped, and each group is fetched in order with the client
 keeping ``per_host_delay`` between requests to the host. So at most N requests per host are in
@@ -17,14 +17,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import apache_beam as beam
+from akhbar.schemas import FeedEntry, FeedSpec, FetchedPage, Reject
+from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
+from akhbar.transforms.web.charset import CharsetError, decode_html
+from akhbar.transforms.web.feeds import parse_feed
+from akhbar.transforms.web.http import FetchError, FetchSettings, HttpClient
+from akhbar.transforms.web.urls import host_of
 from apache_beam import pvalue
-
-from schemas import FeedEntry, FeedSpec, FetchedPage, Reject
-from transforms.charset import CharsetError, decode_html
-from transforms.feeds import parse_feed
-from transforms.http import FetchError, FetchSettings, HttpClient
-from transforms.metrics import counter, observe_ms, reject_counter
-from transforms.urls import host_of
 
 REJECTS = "rejects"
 STATE = "state"

@@ -1,6 +1,6 @@
 """What a run remembers of earlier runs, read from the output itself (no database).
 
-    python -c "from transforms.state import read_feed_state; print(read_feed_state('data/demo'))"
+    python -c "from akhbar.transforms.stages.state import read_feed_state; print(read_feed_state('data/demo'))"
 
 - Feed state (ETag, Last-Modified, last success) lives in ``OUTPUT/state/feeds.parquet``.
   A run writes its rows to ``state/pending/RUN_ID.parquet``; only after the pipeline has
@@ -19,10 +19,9 @@ from collections.abc import Iterator
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
+from akhbar.schemas import ARTICLES, FEED_STATE
+from akhbar.transforms.stages.metrics import counter
 from apache_beam.io.filesystems import FileSystems
-
-from schemas import ARTICLES, FEED_STATE
-from transforms.metrics import counter
 
 _PARTITION_DATE = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/")
 

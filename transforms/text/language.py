@@ -1,6 +1,6 @@
 """Language of an article body: ISO 639-1 code and a confidence, offline.
 
-    python -c "from transforms.language import detect_language; print(detect_language('قال الوزير إن المحادثات مستمرة'))"
+    python -c "from akhbar.transforms.text.language import detect_language; print(detect_language('قال الوزير إن المحادثات مستمرة'))"
 
 Two steps, cheapest first:
 1. a script count on the first ``SAMPLE_CHARS`` characters: when nearly every letter is an

@@ -1,6 +1,6 @@
 """Rows packed into compact bytes while they wait in a shuffle: ``pack`` / ``unpack``.
 
-    python -c "from transforms.rowpack import pack, unpack; print(unpack(pack({'title': 'خبر'})))"
+    python -c "from akhbar.transforms.memory.rowpack import pack, unpack; print(unpack(pack({'title': 'خبر'})))"
 
 A runner holds every element that crosses a GroupByKey until its group is read, and the
 in-process DirectRunner holds them as decoded Python objects: an article dict weighs about
@@ -25,8 +25,7 @@ import struct
 from typing import Any
 
 import pyarrow as pa
-
-from transforms.arabic import normalize_match
+from akhbar.transforms.text.arabic import normalize_match
 
 _CODEC = pa.Codec("zstd", compression_level=1)
 _SIZE = struct.Struct("<I")  # the raw size, which the codec needs to decompress

@@ -1,10 +1,10 @@
 """Arabic dates: feed/page timestamps (``parse_datetime``) and date expressions in article text (``find_dates``).
 
-    python -c "from datetime import date; from transforms.arabic_dates import find_dates; print(find_dates('وقال أمس الأربعاء إن الاتفاق وُقّع في كانون الأول/ ديسمبر عام 2017', date(2020, 12, 17)))"
+    python -c "from datetime import date; from akhbar.transforms.text.arabic_dates import find_dates; print(find_dates('وقال أمس الأربعاء إن الاتفاق وُقّع في كانون الأول/ ديسمبر عام 2017', date(2020, 12, 17)))"
 
 Vocabulary (month names per region, Hijri months, weekdays, relative words, AM/PM words, time
 zones) lives in ``configs/calendar_ar.yaml``. Every word is folded with
-``transforms.arabic.normalize_match`` and the text is folded the same way, one character for
+``akhbar.transforms.text.arabic.normalize_match`` and the text is folded the same way, one character for
 one character, so one compiled regex (built once, on first use) matches «أغسطس»/«اغسطس»,
 «غداً»/«غدا» and Arabic-Indic digits alike. Characters that the match form deletes (tatweel,
 diacritics, invisible marks) are removed before matching and offsets are mapped back, so
@@ -50,8 +50,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 from typing import TypedDict
 
-import configs
-from transforms.arabic import normalize_match, to_ascii_digits
+from akhbar.transforms.text.arabic import normalize_match, to_ascii_digits
+
+from akhbar import configs
 
 
 class DateMention(TypedDict):

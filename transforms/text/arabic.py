@@ -1,6 +1,6 @@
 """Arabic normalisation: one display form for ``body`` and one match-key form for search and dedup.
 
-    python -c "from transforms.arabic import normalize_match; print(normalize_match('أمســ الأربعاء ٤ تشرين'))"
+    python -c "from akhbar.transforms.text.arabic import normalize_match; print(normalize_match('أمســ الأربعاء ٤ تشرين'))"
 
 Decisions (see README, "Arabic text"):
 - display form keeps diacritics, hamza forms and the digits as the outlet wrote them

@@ -1,6 +1,6 @@
 """Exact duplicates, near-duplicates (MinHash + LSH) and story grouping: plain Python, no Beam.
 
-    python -c "from transforms.dedup import minhash_signature, signature_similarity as s; a = minhash_signature('قال وزير الخارجية إن المحادثات ستستأنف في القاهرة الأسبوع المقبل بمشاركة الوفود'); print(s(a, a))"
+    python -c "from akhbar.transforms.text.dedup import minhash_signature, signature_similarity as s; a = minhash_signature('قال وزير الخارجية إن المحادثات ستستأنف في القاهرة الأسبوع المقبل بمشاركة الوفود'); print(s(a, a))"
 
 Method (settings and their reasons in ``configs/dedup.yaml``):
 
@@ -71,9 +71,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
+from akhbar.transforms.text.arabic import match_tokens, normalize_match
 
-import configs
-from transforms.arabic import match_tokens, normalize_match
+from akhbar import configs
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
@@ -264,7 +264,7 @@ _WORD = re.compile(r"\w+")
 
 
 def _match_key_tokens(body_match: str) -> list[str]:
-    # The same list as transforms.arabic.match_tokens(body_match) for text already in match-key
+    # The same list as akhbar.transforms.text.arabic.match_tokens(body_match) for text already in match-key
     # form (normalize_match is idempotent and match_tokens splits on non-word runs), at half
     # the cost: the body is not normalised a second time. tests/test_dedup.py checks the equality.
     return _WORD.findall(body_match)

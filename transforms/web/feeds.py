@@ -1,11 +1,11 @@
 """Parse RSS 0.9x/1.0/2.0 and Atom bytes into feed entries, with rejects for what is wrong.
 
-    python -c "from transforms.feeds import parse_feed; from schemas import FeedSpec; print(parse_feed(open('f.xml','rb').read(), FeedSpec('x','http://x/f.xml')))"
+    python -c "from akhbar.transforms.web.feeds import parse_feed; from akhbar.schemas import FeedSpec; print(parse_feed(open('f.xml','rb').read(), FeedSpec('x','http://x/f.xml')))"
 
 feedparser does the parsing. A malformed (``bozo``) feed that still yields entries gives those
 entries plus one ``feed_malformed`` reject naming the problem; a feed that yields nothing usable
 is one ``feed_unparseable`` reject. Arabic date strings, which feedparser leaves unparsed, go
-through ``transforms.arabic_dates.parse_datetime``.
+through ``akhbar.transforms.text.arabic_dates.parse_datetime``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
-
-from schemas import FeedEntry, FeedSpec, Reject
-from transforms.arabic_dates import parse_datetime
-from transforms.urls import is_http_url
+from akhbar.schemas import FeedEntry, FeedSpec, Reject
+from akhbar.transforms.text.arabic_dates import parse_datetime
+from akhbar.transforms.web.urls import is_http_url
 
 STAGE = "parse_feed"
 MAX_ENTRIES = 5000  # a feed with more is either an archive dump or hostile; the rest is rejected

@@ -1,6 +1,6 @@
-"""Beam composite for exact duplicates, near-duplicates and stories: wraps transforms/dedup.py.
+"""Beam composite for exact duplicates, near-duplicates and stories: wraps transforms/text/dedup.py.
 
-    python -c "import apache_beam as beam; from transforms.dedup_stage import DeduplicateArticles; print(DeduplicateArticles())"
+    python -c "import apache_beam as beam; from akhbar.transforms.stages.dedup import DeduplicateArticles; print(DeduplicateArticles())"
 
 ``DeduplicateArticles(prior=rows)`` takes a PCollection of article dicts (``schemas.ARTICLES``
 columns; ``body_match`` filled) and returns ``{"articles": ..., "stories": ...}``: the articles
@@ -25,7 +25,7 @@ Shape (every step labelled; cost linear in the number of articles):
   (the only step after Fingerprint that carries whole articles)
   KeyByStory ─► GroupByStory ─► StoryRows ─► stories
 Near-copies within one run are decided on the exact Jaccard of the two shingle sets
-(transforms/dedup.py, ``verify_near_match``). LSH band keys are spread over a few shard
+(transforms/text/dedup.py, ``verify_near_match``). LSH band keys are spread over a few shard
 groups per family (``shards`` in configs/dedup.yaml): an article travels once to each group
 holding one of its bands (not once per band), carrying only its signature (near) or story
 terms (stories); the group recomputes the keys and builds its buckets band by band
@@ -34,7 +34,7 @@ two joins, then once per distinct candidate pair, so memory stays a small consta
 Counters in namespace "akhbar": dedup_articles, dedup_exact_duplicates, dedup_near_duplicates,
 dedup_near_candidates_rejected (articles whose every in-run candidate failed the exact check),
 dedup_story_matches, dedup_stories. A streaming version would replace CollectEdges with
-per-key state; see transforms/dedup.py for the method and its thresholds.
+per-key state; see transforms/text/dedup.py for the method and its thresholds.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
-
-from transforms import dedup
-from transforms.metrics import counter
-from transforms.rowpack import pack, unpack
+from akhbar.transforms.memory.rowpack import pack, unpack
+from akhbar.transforms.stages.metrics import counter
+from akhbar.transforms.text import dedup
 
 
 def _config(name: str) -> dedup.DedupConfig:
@@ -69,7 +68,7 @@ class _PrepareFn(beam.DoFn):
         digest = fingerprinted.get("content_hash")
         if not self._is_prior:
             self._articles.inc()
-            # Whole articles wait in AttachMatches packed (transforms/rowpack.py): a few KB each.
+            # Whole articles wait in AttachMatches packed (transforms/memory/rowpack.py): a few KB each.
             yield beam.pvalue.TaggedOutput("articles", (member.article_id, pack(fingerprinted)))
         if shingles is not None:
             # For the exact check of candidate pairs: 4 bytes a shingle, once per article

@@ -1,0 +1,1 @@
+"""Beam stages: DoFns and composite PTransforms around the pure modules in text/, web/ and article.py."""

@@ -1,0 +1,1 @@
+"""The web as plain functions and clients: HTTP, charsets, feeds, URLs. No apache_beam, no stages."""
