@@ -343,8 +343,9 @@ def scaling_report(sizes: list[int]) -> None:
 
 def beam_report(size: int) -> None:
     import apache_beam as beam
-    from akhbar.transforms.stages.dedup import DeduplicateArticles
     from apache_beam.options.pipeline_options import PipelineOptions
+
+    from akhbar.transforms.stages.dedup import DeduplicateArticles
 
     articles = load_ant(size)
     path = Path("/tmp/akhbar_bench_dedup_input.jsonl")

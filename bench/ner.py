@@ -32,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from akhbar import configs  # noqa: E402
 from akhbar.transforms.text.arabic import count_words  # noqa: E402
 from akhbar.transforms.text.entities import MODEL_NAME, EntityRecognizer  # noqa: E402
 from akhbar.transforms.text.ner_features import word_shape  # noqa: E402

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
+
 from akhbar.transforms.text.arabic import match_tokens, normalize_match
 from akhbar.transforms.text.boilerplate import strip_boilerplate
 from akhbar.transforms.text.language import detect_language

@@ -18,6 +18,7 @@ import os
 from typing import Any
 
 import yaml
+
 from akhbar.schemas import FeedSpec
 from akhbar.transforms.text.topics import TopicVocabulary
 from akhbar.transforms.web.urls import is_http_url

@@ -14,12 +14,13 @@ import sys
 import tempfile
 from importlib import resources
 
+from apache_beam.options.pipeline_options import PipelineOptions
+
 from akhbar.pipelines.config import ConfigError
 from akhbar.pipelines.ingest import EXIT_CONFIG, EXIT_OK, config_from_options, run_config
 from akhbar.pipelines.localsite import LocalSite
 from akhbar.pipelines.options import unknown_arguments
 from akhbar.pipelines.summary import summarize
-from apache_beam.options.pipeline_options import PipelineOptions
 
 
 def demo_site_root() -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
 from akhbar.pipelines.config import ConfigError, load_feeds
 from akhbar.pipelines.options import IngestOptions, new_run_id, unknown_arguments
 from akhbar.schemas import FeedSpec, Reject
@@ -31,7 +33,6 @@ from akhbar.transforms.stages.state import (
 )
 from akhbar.transforms.stages.write import WriteRunTables, valid_run_id
 from akhbar.transforms.web.http import FetchSettings
-from apache_beam.options.pipeline_options import PipelineOptions
 
 log = logging.getLogger("akhbar")
 

@@ -25,8 +25,9 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from akhbar.transforms.stages.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
 from apache_beam.metrics.metric import MetricsFilter
+
+from akhbar.transforms.stages.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
 
 log = logging.getLogger("akhbar")
 

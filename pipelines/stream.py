@@ -32,6 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.transforms import window
+from apache_beam.transforms.periodicsequence import PeriodicImpulse
+from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
+
 from akhbar.pipelines.config import ConfigError
 from akhbar.pipelines.ingest import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, IngestConfig, config_from_options
 from akhbar.pipelines.options import unknown_arguments
@@ -42,10 +47,6 @@ from akhbar.transforms.stages.fetch import FetchPages
 from akhbar.transforms.stages.state import read_feed_state, recent_article_files
 from akhbar.transforms.stages.streaming import DeduplicateWindows, DropSeenStreaming, PollFeeds
 from akhbar.transforms.stages.write import WriteRunTables
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-from apache_beam.transforms import window
-from apache_beam.transforms.periodicsequence import PeriodicImpulse
-from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 log = logging.getLogger("akhbar")
 

@@ -9,6 +9,7 @@ import os
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+
 from akhbar.schemas.tables import TABLES, partition_schema
 
 

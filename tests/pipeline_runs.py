@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
 from akhbar.pipelines.ingest import build_pipeline, config_from_options
 from akhbar.pipelines.report import metric_values
 from akhbar.transforms.stages.state import commit_feed_state
-from apache_beam.options.pipeline_options import PipelineOptions
 
 
 def run_ingest(argv: list[str]) -> dict[str, int]:

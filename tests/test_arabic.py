@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pytest
+
 from akhbar.transforms.text.arabic import (
     count_words,
     match_tokens,

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from akhbar.transforms.text.arabic import normalize_display
 from akhbar.transforms.text.arabic_dates import (
     find_dates,

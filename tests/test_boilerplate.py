@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from akhbar import configs
 from akhbar.transforms.text.arabic import normalize_display, normalize_match
 from akhbar.transforms.text.boilerplate import (
     BoilerplateRules,
@@ -21,8 +23,6 @@ from akhbar.transforms.text.boilerplate import (
     strip_boilerplate,
     strip_paragraphs,
 )
-
-from akhbar import configs
 
 P1 = "أعلنت وزارة الصحة، اليوم الثلاثاء، افتتاح ثلاثة مستشفيات جديدة في المحافظات الجنوبية بطاقة استيعابية تصل إلى 600 سرير."
 P2 = "وقال وزير الصحة في مؤتمر صحفي إن المستشفيات الجديدة ستخدم أكثر من مليون مواطن، وإن العمل جار لتجهيز مستشفى رابع قبل نهاية العام."
@@ -375,6 +375,7 @@ def test_gold_pages_quality_floor():
     from collections import Counter
 
     import trafilatura
+
     from akhbar.transforms.text.arabic import match_tokens
 
     html = (PAGES / "cnn_arabic_utf8.html").read_text(encoding="utf-8")

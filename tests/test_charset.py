@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from faultserver import MINIMAL_PDF, FaultServer, html_page
+
 from akhbar.transforms.web.charset import (
     CharsetError,
     canonical_encoding,
@@ -22,7 +24,6 @@ from akhbar.transforms.web.charset import (
     decode_html,
 )
 from akhbar.transforms.web.http import FetchSettings, HttpClient
-from faultserver import MINIMAL_PDF, FaultServer, html_page
 
 SENTENCE = "افتتحت بلدية المدينة صباح يوم الأحد مكتبة عامة جديدة"
 PAGE = html_page("library", meta_charset=None)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+
 from akhbar.pipelines.config import ConfigError, load_feeds, parse_feeds
 
 

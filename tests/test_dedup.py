@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from akhbar.transforms.text import dedup
 from akhbar.transforms.text.arabic import match_tokens, normalize_display, normalize_match
 

@@ -9,13 +9,14 @@ from datetime import timedelta
 
 import apache_beam as beam
 import pytest
-from akhbar.transforms.stages.dedup import DeduplicateArticles
-from akhbar.transforms.text import dedup
 from apache_beam.metrics.metric import MetricsFilter
 
 # Aliased so pytest does not try to collect Beam's TestPipeline as a test class.
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+
+from akhbar.transforms.stages.dedup import DeduplicateArticles
+from akhbar.transforms.text import dedup
 
 try:
     from tests.test_dedup import T0, corpus_articles

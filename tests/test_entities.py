@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from akhbar.transforms.text.entities import MAX_CHARS, MODEL_NAME, EntityRecognizer, canonical_key
-from akhbar.transforms.text.ner_features import gazetteer_tags, token_keys, token_spans, tokenize
 
 from akhbar import configs
+from akhbar.transforms.text.entities import MAX_CHARS, MODEL_NAME, EntityRecognizer, canonical_key
+from akhbar.transforms.text.ner_features import gazetteer_tags, token_keys, token_spans, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 NEWSFANE = REPO.parent / "shared" / "corpus" / "ner" / "newsfane_gold_dev.txt"

@@ -18,6 +18,8 @@ from dataclasses import replace
 from email.utils import formatdate
 
 import pytest
+from faultserver import ARTICLES, FaultServer, Reply, gzip_bomb, html_page
+
 from akhbar.transforms.web.charset import CharsetError, decode_html
 from akhbar.transforms.web.http import (
     DEFAULT_USER_AGENT,
@@ -28,7 +30,6 @@ from akhbar.transforms.web.http import (
     address_is_public,
     parse_retry_after,
 )
-from faultserver import ARTICLES, FaultServer, Reply, gzip_bomb, html_page
 
 FAST = FetchSettings(
     connect_timeout=1.0,

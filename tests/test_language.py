@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from akhbar.transforms.text import language
 from akhbar.transforms.text.language import detect_language
 

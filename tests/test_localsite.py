@@ -16,6 +16,7 @@ import feedparser
 import pytest
 import requests
 import yaml
+
 from akhbar.pipelines.localsite import LocalSite
 
 REPO = Path(__file__).resolve().parents[1]

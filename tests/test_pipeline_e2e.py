@@ -14,15 +14,15 @@ import apache_beam as beam
 import duckdb
 import pyarrow.dataset as ds
 import pytest
-from akhbar.pipelines.ingest import build_pipeline, config_from_options
-from akhbar.pipelines.localsite import LocalSite
-from akhbar.transforms.stages.state import read_feed_state
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, is_not_empty
 from pipeline_runs import run_ingest
 
 from akhbar import schemas
+from akhbar.pipelines.ingest import build_pipeline, config_from_options
+from akhbar.pipelines.localsite import LocalSite
+from akhbar.transforms.stages.state import read_feed_state
 
 SITE_ROOT = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
 EXPECTED = json.loads((SITE_ROOT / "expected.json").read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from akhbar.pipelines.report import (
     _progress_text,
     latency_summary,
@@ -283,9 +284,10 @@ def test_progress_line_counts_what_the_stages_count():
 @pytest.mark.slow
 def test_every_ingest_run_writes_its_report_from_its_own_rows(tmp_path):
     """The launcher hook: ``run_config`` → ``write_run_report`` after a real run over the bundled corpus."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
     from akhbar.pipelines.ingest import config_from_options, run_config
     from akhbar.pipelines.localsite import LocalSite
-    from apache_beam.options.pipeline_options import PipelineOptions
 
     site_root = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
     output = tmp_path / "out"

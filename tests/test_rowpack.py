@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from apache_beam.coders.coders import FastPrimitivesCoder
+
 from akhbar.schemas import FeedEntry
 from akhbar.transforms.memory.rowpack import pack, unpack
 from akhbar.transforms.text.arabic import normalize_match
-from apache_beam.coders.coders import FastPrimitivesCoder
 
 BODY = (
     "أعلنت وزارة المياه في عمّان أن محطة التحلية الجديدة في العقبة ستبدأ الضخ التجريبي مطلع الشهر المقبل، "

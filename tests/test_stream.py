@@ -20,16 +20,17 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.utils.timestamp import Timestamp
+
 from akhbar.pipelines.localsite import LocalSite
 from akhbar.pipelines.stream import StreamOptions, run_stream, stream_config_from_options
 from akhbar.schemas import ARTICLES
 from akhbar.transforms.stages.streaming import DropSeenStreaming
 from akhbar.transforms.stages.write import write_parquet_atomically
 from akhbar.transforms.web.urls import article_id, canonicalize_url
-from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import assert_that, equal_to
-from apache_beam.utils.timestamp import Timestamp
 
 SITE_ROOT = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
 FEED = "alkhabar/rss.xml"
@@ -207,11 +208,12 @@ def test_a_copy_in_a_later_window_points_at_the_article_of_the_earlier_window():
     from datetime import UTC, datetime
 
     import apache_beam as beam
-    from akhbar.transforms.stages.streaming import DeduplicateWindows
-    from akhbar.transforms.text.arabic import normalize_match
     from apache_beam.options.pipeline_options import StandardOptions
     from apache_beam.testing.test_stream import TestStream
     from apache_beam.transforms.window import TimestampedValue
+
+    from akhbar.transforms.stages.streaming import DeduplicateWindows
+    from akhbar.transforms.text.arabic import normalize_match
 
     body = ("أعلنت وزارة المياه والري أن محطة التحلية الجديدة في مدينة العقبة بدأت تشغيلها التجريبي صباح اليوم "
             "بطاقة تصل إلى عشرة آلاف متر مكعب يوميا، على أن تبلغ طاقتها الكاملة مع نهاية العام المقبل، "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from akhbar import configs
 from akhbar.transforms.text import topics
 from akhbar.transforms.text.topics import (
     MODEL_NAME,
@@ -19,8 +21,6 @@ from akhbar.transforms.text.topics import (
     label_key,
     topic_text,
 )
-
-from akhbar import configs
 
 FOOTBALL = (
     "الهلال يهزم النصر بثلاثية في ديربي الرياض",

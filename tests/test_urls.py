@@ -1,6 +1,7 @@
 """Canonical URLs and article ids: one article, one id, whatever link a feed used."""
 
 import pytest
+
 from akhbar.transforms.web.urls import article_id, canonicalize_url, host_of, is_article_url, is_http_url
 
 

@@ -9,11 +9,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from akhbar.transforms.stages.write import WritePartitioned, write_parquet_atomically
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from akhbar import schemas
+from akhbar.transforms.stages.write import WritePartitioned, write_parquet_atomically
 
 UTC = dt.UTC
 

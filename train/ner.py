@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # lets `python train/ner.py` run from a checkout
     sys.path.insert(0, str(REPO))
 
+from akhbar import configs  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "ner" / "newsfane_gold_dev.txt"
 DEFAULT_UNLABELLED = REPO.parent / "shared" / "corpus" / "ant" / "ant_multisource.jsonl.gz"
@@ -251,12 +252,13 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
     import json
 
     import numpy as np
-    from akhbar.transforms.text.arabic import normalize_match
-    from akhbar.transforms.text.ner_features import _TOKEN
     from scipy import sparse
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
+
+    from akhbar.transforms.text.arabic import normalize_match
+    from akhbar.transforms.text.ner_features import _TOKEN
 
     started = time.perf_counter()
     counts: Counter = Counter()
@@ -316,6 +318,7 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
 
 def train(corpus: Path, model_path: Path, split: str = "sentence") -> None:
     import pycrfsuite
+
     from akhbar.transforms.text.entities import EntityRecognizer
 
     train_set, held = load_split(corpus, split)

@@ -64,6 +64,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from akhbar import configs  # noqa: E402
 from akhbar.transforms.text.arabic import normalize_match  # noqa: E402
 from akhbar.transforms.text.topics import MODEL_NAME, FeatureSpec, Featurizer, softmax, topic_text  # noqa: E402
 

@@ -16,14 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import trafilatura
-from akhbar.schemas import ARTICLES, FeedEntry, Reject
-from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
-from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
-from akhbar.transforms.text.boilerplate import strip_boilerplate
-from akhbar.transforms.text.entities import EntityRecognizer
-from akhbar.transforms.text.language import detect_language
-from akhbar.transforms.text.topics import assign_topic
-from akhbar.transforms.web.urls import article_id, canonicalize_url, is_article_url, is_http_url
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
@@ -38,6 +30,15 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
+
+from akhbar.schemas import ARTICLES, FeedEntry, Reject
+from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
+from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
+from akhbar.transforms.text.boilerplate import strip_boilerplate
+from akhbar.transforms.text.entities import EntityRecognizer
+from akhbar.transforms.text.language import detect_language
+from akhbar.transforms.text.topics import assign_topic
+from akhbar.transforms.web.urls import article_id, canonicalize_url, is_article_url, is_http_url
 
 ARTICLE_COLUMNS = tuple(f.name for f in ARTICLES)
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")

@@ -25,6 +25,7 @@ import struct
 from typing import Any
 
 import pyarrow as pa
+
 from akhbar.transforms.text.arabic import normalize_match
 
 _CODEC = pa.Codec("zstd", compression_level=1)

@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
+
 from akhbar.transforms.memory.rowpack import pack, unpack
 from akhbar.transforms.stages.metrics import counter
 from akhbar.transforms.text import dedup

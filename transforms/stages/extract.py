@@ -14,13 +14,14 @@ import traceback
 from collections.abc import Iterator
 
 import apache_beam as beam
+from apache_beam import pvalue
+
 from akhbar.schemas import FeedEntry, FetchedPage, Reject
 from akhbar.transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
 from akhbar.transforms.memory.allocator import return_freed_memory
 from akhbar.transforms.memory.rowpack import pack, unpack
 from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
 from akhbar.transforms.web.urls import article_id, canonicalize_url
-from apache_beam import pvalue
 
 REJECTS = "rejects"
 

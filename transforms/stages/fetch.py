@@ -17,13 +17,14 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import apache_beam as beam
+from apache_beam import pvalue
+
 from akhbar.schemas import FeedEntry, FeedSpec, FetchedPage, Reject
 from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
 from akhbar.transforms.web.charset import CharsetError, decode_html
 from akhbar.transforms.web.feeds import parse_feed
 from akhbar.transforms.web.http import FetchError, FetchSettings, HttpClient
 from akhbar.transforms.web.urls import host_of
-from apache_beam import pvalue
 
 REJECTS = "rejects"
 STATE = "state"

@@ -19,9 +19,10 @@ from collections.abc import Iterator
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
 from akhbar.schemas import ARTICLES, FEED_STATE
 from akhbar.transforms.stages.metrics import counter
-from apache_beam.io.filesystems import FileSystems
 
 _PARTITION_DATE = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/")
 

@@ -34,17 +34,18 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-from akhbar.schemas import FeedSpec
-from akhbar.transforms.stages.fetch import REJECTS, STATE, FetchFeedFn
-from akhbar.transforms.stages.metrics import counter
-from akhbar.transforms.text import dedup
-from akhbar.transforms.web.http import FetchSettings
 from apache_beam import pvalue
 from apache_beam.coders import PickleCoder
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import userstate
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration
+
+from akhbar.schemas import FeedSpec
+from akhbar.transforms.stages.fetch import REJECTS, STATE, FetchFeedFn
+from akhbar.transforms.stages.metrics import counter
+from akhbar.transforms.text import dedup
+from akhbar.transforms.web.http import FetchSettings
 
 log = logging.getLogger("akhbar")
 

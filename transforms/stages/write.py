@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+
 from akhbar.schemas import (
     ARTICLES,
     ENTITIES,
@@ -35,8 +38,6 @@ from akhbar.schemas import (
 from akhbar.transforms.memory.rowpack import pack, unpack
 from akhbar.transforms.stages.metrics import counter
 from akhbar.transforms.text.topics import TopicVocabulary
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindow
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")

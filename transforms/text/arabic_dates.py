@@ -50,9 +50,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 from typing import TypedDict
 
-from akhbar.transforms.text.arabic import normalize_match, to_ascii_digits
-
 from akhbar import configs
+from akhbar.transforms.text.arabic import normalize_match, to_ascii_digits
 
 
 class DateMention(TypedDict):

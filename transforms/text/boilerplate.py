@@ -43,9 +43,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from akhbar.transforms.text.arabic import normalize_display, normalize_match
-
 from akhbar import configs
+from akhbar.transforms.text.arabic import normalize_display, normalize_match
 
 # Diacritics and tatweel may sit after any letter of a phrase.
 _MARKS = "[\u064b-\u065f\u0670\u0640]*"

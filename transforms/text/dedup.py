@@ -71,9 +71,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
-from akhbar.transforms.text.arabic import match_tokens, normalize_match
 
 from akhbar import configs
+from akhbar.transforms.text.arabic import match_tokens, normalize_match
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from akhbar import configs
 from akhbar.transforms.text.arabic import normalize_display, normalize_match
 from akhbar.transforms.text.ner_features import (
     PROCLITIC_LETTERS,
@@ -53,8 +54,6 @@ from akhbar.transforms.text.ner_features import (
     tokenize,
     word_shape,
 )
-
-from akhbar import configs
 
 MODEL_NAME = "models/ner.crfsuite"
 CLUSTERS_NAME = "models/ner_clusters.tsv"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from akhbar.transforms.text.arabic import normalize_match
 
 # A word is letters/digits plus the marks that live inside Arabic words (harakat, tatweel,

@@ -52,9 +52,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
-from akhbar.transforms.text.arabic import normalize_match
 
 from akhbar import configs
+from akhbar.transforms.text.arabic import normalize_match
 
 CONFIG_NAME = "topics.yaml"
 MODEL_NAME = "models/topics.npz"

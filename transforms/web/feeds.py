@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
+
 from akhbar.schemas import FeedEntry, FeedSpec, Reject
 from akhbar.transforms.text.arabic_dates import parse_datetime
 from akhbar.transforms.web.urls import is_http_url
