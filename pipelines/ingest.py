@@ -20,27 +20,25 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from akhbar.pipelines.config import ConfigError, load_feeds
 from akhbar.pipelines.options import IngestOptions, new_run_id, unknown_arguments
-from akhbar.schemas import FeedSpec, Reject
+from akhbar.schemas import FeedSpec
+from akhbar.schemas.rows import RECENT_ARTICLE_COLUMNS
 from akhbar.transforms.article import ExtractSettings
+from akhbar.transforms.stages.body import ArticlesFromEntries, RunSettings
 from akhbar.transforms.stages.dedup import DeduplicateArticles
-from akhbar.transforms.stages.extract import DropSeen, EnrichArticles, ExtractArticles, entry_article_id
-from akhbar.transforms.stages.fetch import FetchFeeds, FetchPages
+from akhbar.transforms.stages.fetch import FetchFeeds
+from akhbar.transforms.stages.seen import DropSeen, entry_article_id
 from akhbar.transforms.stages.state import (
     ReadRecentArticles,
     WritePendingFeedState,
     commit_feed_state,
     read_feed_state,
 )
-from akhbar.transforms.stages.write import WriteRunTables, valid_run_id
+from akhbar.transforms.stages.write import valid_run_id
 from akhbar.transforms.web.http import FetchSettings
 
 log = logging.getLogger("akhbar")
 
 EXIT_OK, EXIT_CONFIG, EXIT_FAILED = 0, 2, 3
-# Columns read back from recent partitions: ids for DropSeen, signatures and stories for dedup.
-PRIOR_COLUMNS = (
-    "article_id", "content_hash", "minhash", "story_id", "published_at", "source", "title", "entities", "dates_mentioned",
-)
 
 
 @dataclass(frozen=True)
@@ -103,47 +101,32 @@ def _article_order(article: dict):
     return (published.isoformat() if published else "9999", article.get("source") or "", article.get("url") or "")
 
 
+def run_settings(config: IngestConfig) -> RunSettings:
+    return RunSettings(config.output, config.run_id, config.fetch, config.extract, config.shards_per_partition)
+
+
 def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCollection]:
-    run_id = config.run_id
     prior_state = read_feed_state(config.output)
 
     feeds = p | "ReadFeeds" >> beam.Create(config.feeds)
     fetched = feeds | "FetchFeeds" >> FetchFeeds(config.fetch, prior_state)
-    recent = p | "ReadRecentArticles" >> ReadRecentArticles(config.output, config.lookback_days, PRIOR_COLUMNS)
+    recent = p | "ReadRecentArticles" >> ReadRecentArticles(config.output, config.lookback_days, RECENT_ARTICLE_COLUMNS)
     seen_ids = recent | "SeenIds" >> beam.Map(lambda row: row["article_id"])
 
     new_entries = fetched.entries | "DropSeenEntries" >> DropSeen(
         "entries", entry_article_id, lambda e: (e.feed_url, e.url), seen_ids
     )
-    pages = new_entries | "FetchPages" >> FetchPages(config.fetch)
-    extracted = pages["pages"] | "ExtractArticles" >> ExtractArticles(run_id, config.extract)
-    enriched = extracted.articles | "EnrichArticles" >> EnrichArticles()
-    # The page's rel=canonical can differ from the feed link: drop again by the final id.
-    unique = enriched.articles | "DropSeenArticles" >> DropSeen(
-        "articles", lambda a: a["article_id"], _article_order, seen_ids
+    tables = {"entries": new_entries, "feed_rejects": fetched.rejects} | "Articles" >> ArticlesFromEntries(
+        run_settings(config),
+        drop_seen_articles=DropSeen("articles", lambda a: a["article_id"], _article_order, seen_ids),
+        deduplicate=DeduplicateArticles(prior=recent),
     )
-    deduplicated = unique | "Deduplicate" >> DeduplicateArticles(prior=recent)
-    articles = deduplicated["articles"]
-
-    def stamp_story(row: dict) -> dict:
-        first_seen = row.get("first_seen")
-        return {**row, "run_id": run_id, "date": first_seen.strftime("%Y-%m-%d") if first_seen else None}
-
-    stories = deduplicated["stories"] | "StampStories" >> beam.Map(stamp_story)
-    rejects = (
-        (fetched.rejects, pages["rejects"], extracted.rejects, enriched.rejects)
-        | "FlattenRejects" >> beam.Flatten()
-        | "RejectRows" >> beam.Map(lambda reject: Reject.to_row(reject, run_id))
-    )
-
-    shards = config.shards_per_partition
-    tables = {"articles": articles, "stories": stories, "rejects": rejects}
-    written = tables | "WriteTables" >> WriteRunTables(config.output, run_id, shards)
-    written["state"] = fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, run_id)
+    written = tables["written"]
+    written["state"] = fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, config.run_id)
     return {
-        "articles": articles,
-        "stories": stories,
-        "rejects": rejects,
+        "articles": tables["articles"],
+        "stories": tables["stories"],
+        "rejects": tables["rejects"],
         "feed_state": fetched.state,
         "written": written,
     }

@@ -27,32 +27,20 @@ from typing import Any, TextIO
 
 from apache_beam.metrics.metric import MetricsFilter
 
-from akhbar.transforms.stages.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
+from akhbar.transforms.stages import metrics as counter_names
+from akhbar.transforms.stages.metrics import (
+    FLOW,
+    LATENCY_PREFIX,
+    NAMESPACE,
+    TIMED_STAGES,
+    LocalTally,
+    histogram,
+    percentile_ms,
+)
 
 log = logging.getLogger("akhbar")
 
 REPORT_VERSION = 1
-# Stages timed with observe_ms, in pipeline order, with the words the report shows.
-TIMED_STAGES = (
-    ("fetch_feed_ms", "fetch feeds"),
-    ("fetch_page_ms", "fetch pages"),
-    ("extract_ms", "extract"),
-    ("enrich_ms", "enrich"),
-)
-# The flow of elements through the stages, from the shared counters (in → out per stage).
-FLOW = (
-    ("feeds_fetched", "feeds fetched"),
-    ("feeds_not_modified", "feeds not modified (304)"),
-    ("entries_discovered", "feed entries"),
-    ("duplicates_skipped", "entries/articles skipped as seen"),
-    ("pages_fetched", "pages fetched"),
-    ("articles_extracted", "articles extracted"),
-    ("dedup_articles", "articles deduplicated"),
-    ("articles.rows_written", "article rows written"),
-    ("entities.rows_written", "entity rows written"),
-    ("stories.rows_written", "story rows written"),
-    ("rejects.rows_written", "reject rows written"),
-)
 TOP_N = 15
 METRICS_THREAD_STACK = 512 * 1024 * 1024  # virtual memory, touched only as deep as the chain goes
 METRICS_RECURSION_LIMIT = 200_000
@@ -317,7 +305,7 @@ def build_report(output: str, metrics: dict[str, Any]) -> dict[str, Any]:
         "stage_time_s": [[label, round(latency[name]["total_ms"] / 1000, 3)] for name, label in TIMED_STAGES
                          if name in latency],
         "latency_ms": latency,
-        "rejects_by_reason_counted": _ranked_counters(counters, "rejects."),
+        "rejects_by_reason_counted": _ranked_counters(counters, counter_names.REJECTS_PREFIX),
         "duplicates": duplicates,
         "tables": tables,
         "tables_error": tables_error,
@@ -329,17 +317,15 @@ def _ranked_counters(counters: dict[str, int], prefix: str) -> list[list]:
     found: Counter = Counter()
     for name, n in counters.items():
         parts = name.split(".")
-        if name.startswith(prefix) and len(parts) == 3 and parts[1] not in ("rows_written", "files_written"):
+        if name.startswith(prefix) and len(parts) == 3:
             found[parts[2]] += n
     return [[k, n] for k, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def _write_text(path: str, text: str) -> None:
-    from apache_beam.io.filesystems import FileSystems
+    from akhbar.transforms.stages.files import write_bytes_atomically
 
-    with FileSystems.create(path + ".inprogress") as sink:
-        sink.write(text.encode("utf-8"))
-    FileSystems.rename([path + ".inprogress"], [path])
+    write_bytes_atomically(path, text.encode("utf-8"))
 
 
 def report_paths(output: str, run_id: str) -> tuple[str, str]:
@@ -435,10 +421,10 @@ def run_report_cli(argv: list[str]) -> int:
 
 
 def _progress_text(counts: dict[str, int], total_feeds: int | None, elapsed: float) -> str:
-    feeds = counts.get("feeds_fetched", 0)
-    articles = counts.get("articles_extracted", 0)
-    pages = counts.get("pages_fetched", 0)
-    rejected = sum(n for name, n in counts.items() if name.startswith("rejects.") and name.count(".") == 2)
+    feeds = counts.get(counter_names.FEEDS_FETCHED, 0)
+    articles = counts.get(counter_names.ARTICLES_EXTRACTED, 0)
+    pages = counts.get(counter_names.PAGES_FETCHED, 0)
+    rejected = sum(n for name, n in counts.items() if name.startswith(counter_names.REJECTS_PREFIX) and name.count(".") == 2)
     rate = articles / elapsed if elapsed > 0 else 0.0
     # A stream polls every feed again and again: no total to count towards.
     done = f"feeds {feeds}/{total_feeds}" if total_feeds else f"feed fetches {feeds}"

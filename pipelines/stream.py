@@ -38,15 +38,21 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from akhbar.pipelines.config import ConfigError
-from akhbar.pipelines.ingest import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, IngestConfig, config_from_options
+from akhbar.pipelines.ingest import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    IngestConfig,
+    config_from_options,
+    run_settings,
+)
 from akhbar.pipelines.options import unknown_arguments
-from akhbar.schemas import Reject
-from akhbar.transforms.stages.extract import EnrichArticles, ExtractArticles, entry_article_id
-from akhbar.transforms.stages.fetch import REJECTS as FETCH_REJECTS
-from akhbar.transforms.stages.fetch import FetchPages
+from akhbar.transforms.stages.body import ArticlesFromEntries
+from akhbar.transforms.stages.dedup import DeduplicateWindows
+from akhbar.transforms.stages.fetch import PollFeeds
+from akhbar.transforms.stages.seen import DropSeenStreaming, entry_article_id
+from akhbar.transforms.stages.skeleton import REJECTS
 from akhbar.transforms.stages.state import read_feed_state, recent_article_files
-from akhbar.transforms.stages.streaming import DeduplicateWindows, DropSeenStreaming, PollFeeds
-from akhbar.transforms.stages.write import WriteRunTables
 
 log = logging.getLogger("akhbar")
 
@@ -96,7 +102,6 @@ def build_stream_pipeline(p: beam.Pipeline, config: StreamConfig, start: float |
     ``start`` (epoch seconds) is the time of the first poll, default now.
     """
     ingest = config.ingest
-    run_id = ingest.run_id
     start = time.time() if start is None else start
     stop = (
         Timestamp.of(start + config.max_polls * config.poll_interval) if config.max_polls else MAX_TIMESTAMP
@@ -116,51 +121,19 @@ def build_stream_pipeline(p: beam.Pipeline, config: StreamConfig, start: float |
     new_entries = polled.entries | "DropSeenEntries" >> DropSeenStreaming(
         "entries", entry_article_id, config.ttl_seconds, seed_files
     )
-    pages = (
-        new_entries
-        | "WindowEntries" >> beam.WindowInto(windows)
-        | "FetchPages" >> FetchPages(ingest.fetch)
-    )
-    extracted = pages["pages"] | "ExtractArticles" >> ExtractArticles(run_id, ingest.extract)
-    enriched = extracted.articles | "EnrichArticles" >> EnrichArticles()
-    unique = enriched.articles | "DropSeenArticles" >> DropSeenStreaming(
-        "articles", lambda a: a["article_id"], config.ttl_seconds, seed_files
-    )
-    deduplicated = (
-        unique
-        | "WindowArticles" >> beam.WindowInto(windows)
-        | "Deduplicate" >> DeduplicateWindows(config.ttl_seconds, seed_files)
-    )
-    articles = deduplicated["articles"] | "RewindowArticles" >> beam.WindowInto(windows)
-
-    def stamp_story(row: dict) -> dict:
-        first_seen = row.get("first_seen")
-        return {**row, "run_id": run_id, "date": first_seen.strftime("%Y-%m-%d") if first_seen else None}
-
-    stories = (
-        deduplicated["stories"]
-        | "RewindowStories" >> beam.WindowInto(windows)
-        | "StampStories" >> beam.Map(stamp_story)
-    )
-    feed_rejects = polled[FETCH_REJECTS] | "WindowFeedRejects" >> beam.WindowInto(windows)
-    rejects = (
-        (feed_rejects, pages["rejects"], extracted.rejects, enriched.rejects)
-        | "FlattenRejects" >> beam.Flatten()
-        | "RejectRows" >> beam.Map(lambda reject: Reject.to_row(reject, run_id))
-    )
-    shards = ingest.shards_per_partition
-    out = ingest.output
-    written = {"articles": articles, "stories": stories, "rejects": rejects} | "WriteTables" >> WriteRunTables(
-        out, run_id, shards
+    tables = {"entries": new_entries, "feed_rejects": polled[REJECTS]} | "Articles" >> ArticlesFromEntries(
+        run_settings(ingest),
+        drop_seen_articles=DropSeenStreaming("articles", lambda a: a["article_id"], config.ttl_seconds, seed_files),
+        deduplicate=DeduplicateWindows(config.ttl_seconds, seed_files),
+        windowing=lambda: beam.WindowInto(windows),
     )
     return {
-        "articles": articles,
-        "stories": stories,
-        "rejects": rejects,
+        "articles": tables["articles"],
+        "stories": tables["stories"],
+        "rejects": tables["rejects"],
         "feed_state": polled.state,
-        "written": written,
+        "written": tables["written"],
     }
-
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -113,3 +113,19 @@ def _env_with_pythonpath(first: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(first), *filter(None, [env.get("PYTHONPATH")])])
     return env
+
+
+def test_rejects_stage_documentation_lists_the_stages_the_code_emits():
+    """Every stage name a module passes to a Reject is in the REJECTS table's documentation, and no other."""
+    import re
+
+    from akhbar import schemas
+
+    documented = set(re.findall(r"[a-z_]+", schemas.REJECTS.field("stage").metadata[b"doc"].decode().split(":", 1)[1]))
+    emitted = set()
+    for path in TRANSFORMS.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        emitted.update(re.findall(r'^\s*(?:STAGE|stage)(?:: ClassVar\[str\])? = "([a-z_]+)"', source, flags=re.M))
+        emitted.update(re.findall(r'Reject\.make\([^,]+,[^,]+,\s*"([a-z_]+)"', source))
+    emitted.discard("")
+    assert emitted and emitted == documented

@@ -50,7 +50,7 @@ def _write(output: Path, table: str, schema, rows: list[dict]) -> None:
         directory = output / table / Path(*[f"{k}={v}" for k, v in parts])
         directory.mkdir(parents=True, exist_ok=True)
         name = f"part-{group[0]['run_id']}-0000.parquet"
-        write_parquet_atomically(group, schema, str(directory / name), str(directory / f".{name}.inprogress"))
+        write_parquet_atomically(group, schema, str(directory / name))
 
 
 def _article(n: int, run_id: str, source: str, topic: str, day: int, **extra) -> dict:

@@ -28,7 +28,7 @@ from apache_beam.utils.timestamp import Timestamp
 from akhbar.pipelines.localsite import LocalSite
 from akhbar.pipelines.stream import StreamOptions, run_stream, stream_config_from_options
 from akhbar.schemas import ARTICLES
-from akhbar.transforms.stages.streaming import DropSeenStreaming
+from akhbar.transforms.stages.seen import DropSeenStreaming
 from akhbar.transforms.stages.write import write_parquet_atomically
 from akhbar.transforms.web.urls import article_id, canonicalize_url
 
@@ -111,7 +111,7 @@ def test_the_output_gains_exactly_the_new_items_in_the_window_of_their_poll(grow
     seeded = output / "articles" / f"date={time.strftime('%Y-%m-%d', time.gmtime())}" / "topic=general"
     seeded.mkdir(parents=True)
     write_parquet_atomically([{"article_id": already_id, "run_id": "earlier"}], ARTICLES,
-                             str(seeded / "part-earlier-0000.parquet"), str(seeded / ".part-earlier-0000.tmp"))
+                             str(seeded / "part-earlier-0000.parquet"))
 
     argv = ["--feeds", str(feeds), "--output", str(output), "--run-id", "stream1", "--allow-private-hosts",
             "--per-host-delay", "0", "--per-host-concurrency", "4",
@@ -160,7 +160,7 @@ def test_first_sighting_forgets_an_id_after_its_ttl_and_never_passes_ids_already
     seeded = tmp_path / "articles" / "date=2024-11-01" / "topic=general"
     seeded.mkdir(parents=True)
     write_parquet_atomically([{"article_id": "old", "run_id": "r0"}], ARTICLES,
-                             str(seeded / "part-r0-0000.parquet"), str(seeded / ".part-r0-0000.tmp"))
+                             str(seeded / "part-r0-0000.parquet"))
     seed_files = [str(seeded / "part-r0-0000.parquet")]
 
     def at(item: str, seconds: int) -> TimestampedValue:
@@ -212,7 +212,7 @@ def test_a_copy_in_a_later_window_points_at_the_article_of_the_earlier_window():
     from apache_beam.testing.test_stream import TestStream
     from apache_beam.transforms.window import TimestampedValue
 
-    from akhbar.transforms.stages.streaming import DeduplicateWindows
+    from akhbar.transforms.stages.dedup import DeduplicateWindows
     from akhbar.transforms.text.arabic import normalize_match
 
     body = ("أعلنت وزارة المياه والري أن محطة التحلية الجديدة في مدينة العقبة بدأت تشغيلها التجريبي صباح اليوم "

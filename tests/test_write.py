@@ -13,6 +13,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from akhbar import schemas
+from akhbar.transforms.stages.files import temporary_path
 from akhbar.transforms.stages.write import WritePartitioned, write_parquet_atomically
 
 UTC = dt.UTC
@@ -42,7 +43,7 @@ def _files(root):
 
 
 def test_derived_table_is_written_beside_its_rows_only_where_it_has_rows(tmp_path):
-    from akhbar.transforms.stages.extract import entity_rows
+    from akhbar.schemas.rows import entity_rows
 
     with_mentions = _article("a1", "2024-11-04", "politics", "تركيا تعلن عن اجتماع عسكري")
     with_mentions["entities"].append(
@@ -124,6 +125,7 @@ def test_invalid_run_id_is_refused():
 def test_a_failure_mid_write_leaves_no_file_under_a_final_name(tmp_path):
     final = str(tmp_path / "articles/date=2024-11-04/topic=politics/part-r-0000.parquet")
     temp = str(tmp_path / "articles/date=2024-11-04/topic=politics/.part-r-0000.parquet.inprogress")
+    assert temporary_path(final) == temp
 
     def rows_then_crash():
         for i in range(2500):  # past two batches, so bytes were already written to the temp file
@@ -131,7 +133,7 @@ def test_a_failure_mid_write_leaves_no_file_under_a_final_name(tmp_path):
         raise RuntimeError("worker lost mid-write")
 
     with pytest.raises(RuntimeError):
-        write_parquet_atomically(rows_then_crash(), schemas.ARTICLES, final, temp)
+        write_parquet_atomically(rows_then_crash(), schemas.ARTICLES, final)
     assert not os.path.exists(final) and not os.path.exists(temp)
     assert schemas.read_dataset(str(tmp_path), "articles").to_table().num_rows == 0
 
@@ -200,7 +202,7 @@ def test_recent_files_are_those_dated_or_written_within_the_lookback(tmp_path):
 def test_files_keep_statistics_for_filter_columns_but_not_for_long_text(tmp_path):
     rows = [_article("a1", "2024-11-04", "politics", "تركيا تعلن عن اجتماع عسكري")]
     final = str(tmp_path / "part.parquet")
-    write_parquet_atomically(rows, schemas.ARTICLES, final, str(tmp_path / ".part.parquet.inprogress"))
+    write_parquet_atomically(rows, schemas.ARTICLES, final)
     row_group = pq.ParquetFile(final).metadata.row_group(0)
     columns = {row_group.column(i).path_in_schema: row_group.column(i) for i in range(row_group.num_columns)}
     assert columns["body"].statistics is None  # min/max of a body would copy it into the footer

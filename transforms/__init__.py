@@ -7,7 +7,8 @@
 - ``memory/``: row packing and allocator hints for rows held by a runner. No apache_beam.
 - ``article.py``: the one per-article code path (extract → clean → enrich), built from
   ``text`` and ``web``; ``akhbar extract`` and the DoFns both call it. No apache_beam.
-- ``stages/``: Beam DoFns and composite PTransforms, thin wrappers around the above.
+- ``stages/``: Beam DoFns and composite PTransforms, thin wrappers around the above; each
+  step's batch and streaming variants side by side, one skeleton (``StageFn``) for all.
 
 tests/test_layout.py fails when a module breaks these rules.
 """

@@ -32,6 +32,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from akhbar.schemas import ARTICLES, FeedEntry, Reject
+from akhbar.schemas.rows import ENTRY_HINTS, entry_hints
 from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
 from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
 from akhbar.transforms.text.boilerplate import strip_boilerplate
@@ -200,11 +201,7 @@ def _finish(
         run_id=run_id,
         date=(published or fetched).astimezone(UTC).strftime("%Y-%m-%d"),
     )
-    article["_hints"] = {
-        "feed_topic": entry.feed_topic if entry else None,
-        "categories": list(entry.categories) if entry else [],
-        "trust_feed": entry.trust_categories if entry else False,
-    }
+    article[ENTRY_HINTS] = entry_hints(entry)
     return article
 
 
@@ -375,7 +372,7 @@ def enrich_article(article: dict) -> dict:
     reference: date | datetime | None = published
     article["dates_mentioned"] = find_dates(body, reference)
     article["entities"] = EntityRecognizer.default().recognize(body)
-    hints = article.get("_hints") or {}
+    hints = article.get(ENTRY_HINTS) or {}
     topic, confidence, source = assign_topic(
         title=article.get("title"),
         text=body,

@@ -39,13 +39,21 @@ per-key state; see transforms/text/dedup.py for the method and its thresholds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
+from apache_beam import pvalue
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms import userstate
+from apache_beam.typehints import KV
+from apache_beam.utils.timestamp import Duration
 
+from akhbar.schemas.rows import RECENT_ARTICLE_COLUMNS
 from akhbar.transforms.memory.rowpack import pack, unpack
+from akhbar.transforms.stages import metrics
 from akhbar.transforms.stages.metrics import counter
+from akhbar.transforms.stages.state import read_columns
 from akhbar.transforms.text import dedup
 
 
@@ -59,7 +67,7 @@ class _PrepareFn(beam.DoFn):
     def __init__(self, config_name: str, is_prior: bool):
         self._config_name = config_name
         self._is_prior = is_prior
-        self._articles = counter("dedup_articles")
+        self._articles = counter(metrics.DEDUP_ARTICLES)
 
     def setup(self) -> None:
         self._cfg = _config(self._config_name)
@@ -135,7 +143,7 @@ class _VerifyNearFn(beam.DoFn):
 
     def __init__(self, config_name: str):
         self._config_name = config_name
-        self._rejected = counter("dedup_near_candidates_rejected")
+        self._rejected = counter(metrics.DEDUP_NEAR_CANDIDATES_REJECTED)
 
     def setup(self) -> None:
         self._cfg = _config(self._config_name).near
@@ -193,9 +201,9 @@ class _ChooseParentFn(beam.DoFn):
     """Per article with any match: its decision (exact, near) and its edge to the parent it joins."""
 
     def __init__(self):
-        self._exact = counter("dedup_exact_duplicates")
-        self._near = counter("dedup_near_duplicates")
-        self._story = counter("dedup_story_matches")
+        self._exact = counter(metrics.DEDUP_EXACT_DUPLICATES)
+        self._near = counter(metrics.DEDUP_NEAR_DUPLICATES)
+        self._story = counter(metrics.DEDUP_STORY_MATCHES)
 
     def process(self, item: tuple[str, dict[str, list]]):
         article_id, joined = item
@@ -230,7 +238,7 @@ def _story_member(article: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 class _StoryRowFn(beam.DoFn):
     def __init__(self, config_name: str):
         self._config_name = config_name
-        self._stories = counter("dedup_stories")
+        self._stories = counter(metrics.DEDUP_STORIES)
 
     def process(self, item: tuple[str, Iterable[dict[str, Any]]]):
         story_id, members = item
@@ -324,3 +332,109 @@ class DeduplicateArticles(beam.PTransform):
             | "StoryRows" >> beam.ParDo(_StoryRowFn(self._config_name))
         )
         return {"articles": deduplicated, "stories": stories}
+
+
+# ------------------------------------------------------------------ the streaming variant
+#
+# An unbounded pipeline cannot collect a global list of story edges: DeduplicateWindows keeps
+# the slim rows of what it emitted in Beam state (one key, global window) and passes them,
+# with the output's recent rows as seed, to the same ``dedup.deduplicate`` as ``prior``.
+
+MEMORY = userstate.BagStateSpec("memory", PickleCoder())
+MEMORY_EXPIRY = userstate.TimerSpec("forget_all", userstate.TimeDomain.WATERMARK)
+_MEMORY_PARAM = beam.DoFn.StateParam(MEMORY)
+_MEMORY_EXPIRY_PARAM = beam.DoFn.TimerParam(MEMORY_EXPIRY)
+ONE_KEY = "all"
+
+
+def _slim(article: dict) -> dict:
+    """What the dedup memory keeps of an article: ids, hashes, signature, title, and only the
+    distinct entity names and day-precision dates that story matching reads (a long article has
+    hundreds of mentions; the memory holds weeks of articles and is read once a window)."""
+    row = {c: article.get(c) for c in RECENT_ARTICLE_COLUMNS}
+    canonicals = {str(e.get("canonical") or e.get("text") or "") for e in article.get("entities") or ()}
+    row["entities"] = [{"canonical": c} for c in sorted(canonicals) if c]
+    days = {str(d.get("value"))[:10] for d in article.get("dates_mentioned") or () if len(str(d.get("value") or "")) >= 10}
+    row["dates_mentioned"] = [{"value": day} for day in sorted(days)]
+    return row
+
+
+class DeduplicateWindowFn(beam.DoFn):
+    """(key, [articles of one window]) → articles with dedup columns, plus tagged ``stories`` rows.
+
+    Remembers the slim rows of every article it emitted (bag state, pruned to ``ttl_seconds``
+    by publication or window time) and of the output's recent files (seed), and passes them
+    to ``dedup.deduplicate`` as ``prior``: a copy of an article written in an earlier window
+    gets ``duplicate_of`` / ``near_duplicate_of`` / its story id, exactly as a later batch run would.
+    """
+
+    def __init__(self, config_name: str, ttl_seconds: float, seed_files: list[str] | None = None):
+        self._config_name = config_name
+        self._ttl = ttl_seconds
+        self._seed_files = list(seed_files or [])
+        self._seed: list[dict] = []
+
+    def setup(self) -> None:
+        self._config = dedup.load_config(self._config_name)
+        self._seed = [_slim(row) for row in read_columns(self._seed_files, RECENT_ARTICLE_COLUMNS)]
+
+    def process(
+        self,
+        keyed: tuple[str, Iterable[dict]],
+        memory=_MEMORY_PARAM,
+        expiry=_MEMORY_EXPIRY_PARAM,
+        timestamp=beam.DoFn.TimestampParam,
+    ) -> Iterator:
+        _, articles = keyed
+        articles = list(articles)
+        if not articles:
+            return
+        cutoff = timestamp.micros / 1e6 - self._ttl
+        remembered = list(memory.read())
+        kept = [row for row in remembered if row["_seen"] >= cutoff]
+        if len(kept) != len(remembered):
+            memory.clear()
+            for row in kept:
+                memory.add(row)
+        prior = self._seed + [{k: v for k, v in row.items() if k != "_seen"} for row in kept]
+        result = dedup.deduplicate(articles, prior=prior, config=self._config)
+        for name, value in result.counts.items():
+            counter(metrics.dedup_count(name)).inc(value)
+        seen = timestamp.micros / 1e6
+        for article in result.articles:
+            memory.add({**_slim(article), "_seen": seen})
+            yield article
+        for story in result.stories:
+            yield pvalue.TaggedOutput("stories", story)
+        expiry.set(timestamp + Duration(seconds=self._ttl))
+
+    @userstate.on_timer(MEMORY_EXPIRY)
+    def forget_all(self, memory=_MEMORY_PARAM) -> None:
+        # No window for ttl_seconds: everything remembered is past its time.
+        memory.clear()
+
+
+class DeduplicateWindows(beam.PTransform):
+    """Fixed-windowed articles → {"articles", "stories"}, deduplicated within and across windows.
+
+    The output is in the global window with the window's end as timestamp; the caller re-windows.
+    """
+
+    def __init__(self, ttl_seconds: float, seed_files: list[str] | None = None, config_name: str = "dedup.yaml"):
+        super().__init__()
+        dedup.load_config(config_name)  # fail when the pipeline is built, not on a worker
+        self._ttl = ttl_seconds
+        self._seed_files = seed_files
+        self._config_name = config_name
+
+    def expand(self, articles):
+        deduplicated = (
+            articles
+            | "KeyByWindow" >> beam.Map(lambda article: (ONE_KEY, article)).with_output_types(KV[str, Any])
+            | "CollectWindow" >> beam.GroupByKey()
+            | "GlobalWindow" >> beam.WindowInto(beam.window.GlobalWindows())
+            | "DeduplicateWindow" >> beam.ParDo(
+                DeduplicateWindowFn(self._config_name, self._ttl, self._seed_files)
+            ).with_outputs("stories", main="articles")
+        )
+        return {"articles": deduplicated.articles, "stories": deduplicated.stories}

@@ -1,4 +1,4 @@
-"""Beam stages that fetch feeds and pages over HTTP: ``FetchFeeds`` and ``FetchPages``.
+"""Beam stages that fetch over HTTP: ``FetchFeeds`` (batch), ``PollFeeds`` (streaming), ``FetchPages``.
 
     python -m akhbar.pipelines.cli ingest --feeds configs/feeds.yaml --output data/live
 
@@ -7,38 +7,45 @@ Per-host politeness works on every runner: pages are keyed by (host, slot) with
 ``per_host_concurrency`` slots, grouped, and each group is fetched in order with the client
 keeping ``per_host_delay`` between requests to the host. So at most N requests per host are in
 flight across all workers, whatever the runner, without any shared state.
+
+``FetchFeeds`` and ``PollFeeds`` are the batch and streaming variants of one step: both call
+the pure ``fetch_feed`` (transforms/web/feedfetch.py) and emit alike. The batch variant reads
+the prior validators from ``state/feeds.parquet`` (merged by the launcher after a successful
+run); the streaming one keeps them in Beam state per feed, seeded from the same file.
 """
 
 from __future__ import annotations
 
-import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms import userstate
+from apache_beam.typehints import KV
 
 from akhbar.schemas import FeedEntry, FeedSpec, FetchedPage, Reject
-from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
+from akhbar.transforms.stages import metrics
+from akhbar.transforms.stages.metrics import counter, observe_ms
+from akhbar.transforms.stages.skeleton import REJECTS, StageFn, emit
 from akhbar.transforms.web.charset import CharsetError, decode_html
-from akhbar.transforms.web.feeds import parse_feed
+from akhbar.transforms.web.feedfetch import FeedFetch, fetch_feed
 from akhbar.transforms.web.http import FetchError, FetchSettings, HttpClient
 from akhbar.transforms.web.urls import host_of
 
-REJECTS = "rejects"
 STATE = "state"
+FEED_STATE = userstate.ReadModifyWriteStateSpec("feed_state", PickleCoder())
+_FEED_STATE_PARAM = beam.DoFn.StateParam(FEED_STATE)
 
 
-def _reject(reject: Reject) -> pvalue.TaggedOutput:
-    reject_counter(reject.stage, reject.reason).inc()
-    return pvalue.TaggedOutput(REJECTS, reject)
-
-
-class _HttpDoFn(beam.DoFn):
-    """A DoFn owning one HTTP client per instance: built in setup(), closed in teardown()."""
+class _HttpClientMixin:
+    """One HTTP client per DoFn instance: built in setup(), closed in teardown()."""
 
     def __init__(self, settings: FetchSettings):
+        super().__init__()
         self._settings = settings
         self._client: HttpClient | None = None
 
@@ -50,63 +57,43 @@ class _HttpDoFn(beam.DoFn):
             self._client.close()
 
 
-class FetchFeedFn(_HttpDoFn):
+def _feed_outputs(fetched: FeedFetch) -> Iterator[Any]:
+    """What one feed fetch emits, batch or streaming: its state row, its rejects, its entries."""
+    counter(metrics.FEEDS_FETCHED).inc()
+    if fetched.not_modified:
+        counter(metrics.FEEDS_NOT_MODIFIED).inc()
+    counter(metrics.ENTRIES_DISCOVERED).inc(fetched.entries_discovered)
+    yield pvalue.TaggedOutput(STATE, fetched.state)
+    yield from fetched.rejects
+    yield from fetched.entries
+
+
+class FetchFeedFn(_HttpClientMixin, StageFn):
     """FeedSpec → FeedEntry…, plus rejects and one feed-state row per feed."""
 
-    def __init__(self, settings: FetchSettings, prior_state: dict[str, dict]):
-        super().__init__(settings)
-        self._prior_state = prior_state
+    stage = "fetch_feed"
+    timer = metrics.FETCH_FEED_MS
 
-    def process(self, feed: FeedSpec) -> Iterator:
+    def __init__(self, settings: FetchSettings, prior_state: Mapping[str, dict]):
+        super().__init__(settings)
+        self._prior_state = dict(prior_state)
+
+    def provenance(self, feed: FeedSpec):
+        return feed.url, feed.name, feed.url
+
+    def handle(self, feed: FeedSpec) -> Iterator[Any]:
         assert self._client is not None
-        prior = self._prior_state.get(feed.url, {})
-        checked_at = datetime.now(UTC)
-        state = {
-            "feed_url": feed.url,
-            "etag": prior.get("etag"),
-            "last_modified": prior.get("last_modified"),
-            "last_status": None,
-            "last_checked_at": checked_at,
-            "last_success_at": prior.get("last_success_at"),
-        }
-        counter("feeds_fetched").inc()
-        started = time.perf_counter()
-        try:
-            response = self._client.get(
-                feed.url, kind="feed", etag=prior.get("etag"), last_modified=prior.get("last_modified")
-            )
-        except FetchError as exc:
-            state["last_status"] = exc.status
-            yield pvalue.TaggedOutput(STATE, state)
-            yield _reject(Reject.make(feed.url, feed.name, "fetch_feed", exc.reason, exc.detail, feed.url))
-            return
-        finally:
-            observe_ms("fetch_feed_ms", (time.perf_counter() - started) * 1000)
-        state["last_status"] = response.status
-        state["last_success_at"] = checked_at
-        if response.status == 304:
-            counter("feeds_not_modified").inc()
-            yield pvalue.TaggedOutput(STATE, state)
-            return
-        state["etag"] = response.headers.get("etag")
-        state["last_modified"] = response.headers.get("last-modified")
-        parsed = parse_feed(response.body, feed, response.content_type)
-        yield pvalue.TaggedOutput(STATE, state)
-        for reject in parsed.rejects:
-            if reject.reason == "entry_bad_link":
-                counter("entries_discovered").inc()
-            yield _reject(reject)
-        counter("entries_discovered").inc(len(parsed.entries))
-        yield from parsed.entries
+        fetched = fetch_feed(self._client, feed, self._prior_state.get(feed.url), now=datetime.now(UTC))
+        yield from _feed_outputs(fetched)
 
 
 class FetchFeeds(beam.PTransform):
     """PCollection[FeedSpec] → tagged outputs: main (FeedEntry), rejects (Reject), state (feed-state rows)."""
 
-    def __init__(self, settings: FetchSettings, prior_state: dict[str, dict] | None = None):
+    def __init__(self, settings: FetchSettings, prior_state: Mapping[str, dict] | None = None):
         super().__init__()
         self._settings = settings
-        self._prior_state = prior_state or {}
+        self._prior_state = dict(prior_state or {})
 
     def expand(self, feeds):
         return (
@@ -118,31 +105,74 @@ class FetchFeeds(beam.PTransform):
         )
 
 
-class FetchPageGroupFn(_HttpDoFn):
+class PollFeedsFn(_HttpClientMixin, beam.DoFn):
+    """(feed_url, FeedSpec) → FeedEntry…, rejects, state rows; ETag/Last-Modified kept in Beam state per feed."""
+
+    def __init__(self, settings: FetchSettings, seed_state: Mapping[str, dict] | None = None):
+        super().__init__(settings)
+        self._seed_state = dict(seed_state or {})
+
+    def process(self, keyed: tuple[str, FeedSpec], feed_state=_FEED_STATE_PARAM) -> Iterator:
+        assert self._client is not None
+        url, feed = keyed
+        prior = feed_state.read() or self._seed_state.get(url) or {}
+        counter(metrics.FEED_POLLS).inc()
+        started = datetime.now(UTC)
+        try:
+            fetched = fetch_feed(self._client, feed, prior, now=started)
+        finally:
+            observe_ms(metrics.FETCH_FEED_MS, (datetime.now(UTC) - started).total_seconds() * 1000)
+        feed_state.write(fetched.state)
+        yield from emit(_feed_outputs(fetched))
+
+
+class PollFeeds(beam.PTransform):
+    """PCollection[FeedSpec] (one per poll and feed) → tagged outputs like ``FetchFeeds``: entries, rejects, state."""
+
+    def __init__(self, settings: FetchSettings, seed_state: Mapping[str, dict] | None = None):
+        super().__init__()
+        self._settings = settings
+        self._seed_state = dict(seed_state or {})
+
+    def expand(self, feeds):
+        return (
+            feeds
+            | "KeyByFeedUrl" >> beam.Map(lambda feed: (feed.url, feed)).with_output_types(KV[str, Any])
+            | "PollFeed" >> beam.ParDo(PollFeedsFn(self._settings, self._seed_state)).with_outputs(
+                REJECTS, STATE, main="entries"
+            )
+        )
+
+
+class FetchPageGroupFn(_HttpClientMixin, StageFn):
     """((host, slot), [FeedEntry]) → FetchedPage…, fetched one after another to respect the host."""
 
-    def process(self, keyed: tuple[tuple[str, int], Iterable[FeedEntry]]) -> Iterator:
+    stage = "fetch_page"
+    timer = metrics.FETCH_PAGE_MS
+
+    def items(self, keyed: tuple[tuple[str, int], Iterable[FeedEntry]]) -> Iterable[FeedEntry]:
+        return keyed[1]
+
+    def provenance(self, entry: FeedEntry):
+        return entry.url, entry.source, entry.feed_url
+
+    def handle(self, entry: FeedEntry) -> Iterator[FetchedPage | Reject]:
         assert self._client is not None
-        _, entries = keyed
-        for entry in entries:
-            started = time.perf_counter()
-            try:
-                response = self._client.get(entry.url, kind="page")
-                html, encoding = decode_html(response.body, response.content_type)
-            except (FetchError, CharsetError) as exc:
-                yield _reject(Reject.make(entry.url, entry.source, "fetch_page", exc.reason, exc.detail, entry.feed_url))
-                continue
-            finally:
-                observe_ms("fetch_page_ms", (time.perf_counter() - started) * 1000)
-            counter("pages_fetched").inc()
-            yield FetchedPage(
-                entry=entry,
-                final_url=response.final_url,
-                html=html,
-                encoding=encoding,
-                fetched_at=datetime.now(UTC),
-                status=response.status,
-            )
+        try:
+            response = self._client.get(entry.url, kind="page")
+            html, encoding = decode_html(response.body, response.content_type)
+        except (FetchError, CharsetError) as exc:
+            yield Reject.make(entry.url, entry.source, self.stage, exc.reason, exc.detail, entry.feed_url)
+            return
+        counter(metrics.PAGES_FETCHED).inc()
+        yield FetchedPage(
+            entry=entry,
+            final_url=response.final_url,
+            html=html,
+            encoding=encoding,
+            fetched_at=datetime.now(UTC),
+            status=response.status,
+        )
 
 
 class FetchPages(beam.PTransform):

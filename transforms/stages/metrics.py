@@ -21,6 +21,88 @@ from apache_beam.metrics import Metrics
 
 NAMESPACE = "akhbar"
 LATENCY_PREFIX = "latency."
+# The names every stage counts under, and the report reads, in one place. Families of names
+# (per table, per reject reason, per id kind) are built by the functions below.
+FEEDS_FETCHED = "feeds_fetched"
+FEEDS_NOT_MODIFIED = "feeds_not_modified"
+FEED_POLLS = "feed_polls"
+ENTRIES_DISCOVERED = "entries_discovered"
+DUPLICATES_SKIPPED = "duplicates_skipped"
+PAGES_FETCHED = "pages_fetched"
+ARTICLES_EXTRACTED = "articles_extracted"
+RECENT_FILES_READ = "recent_files_read"
+DEDUP_ARTICLES = "dedup_articles"
+DEDUP_EXACT_DUPLICATES = "dedup_exact_duplicates"
+DEDUP_NEAR_DUPLICATES = "dedup_near_duplicates"
+DEDUP_NEAR_CANDIDATES_REJECTED = "dedup_near_candidates_rejected"
+DEDUP_STORY_MATCHES = "dedup_story_matches"
+DEDUP_STORIES = "dedup_stories"
+# Latency distributions (observe_ms), one per timed stage.
+FETCH_FEED_MS = "fetch_feed_ms"
+FETCH_PAGE_MS = "fetch_page_ms"
+EXTRACT_MS = "extract_ms"
+ENRICH_MS = "enrich_ms"
+
+# Timed stages in pipeline order, with the words the report shows.
+TIMED_STAGES = (
+    (FETCH_FEED_MS, "fetch feeds"),
+    (FETCH_PAGE_MS, "fetch pages"),
+    (EXTRACT_MS, "extract"),
+    (ENRICH_MS, "enrich"),
+)
+
+
+def dedup_count(name: str) -> str:
+    """``dedup_<name>``: the counts ``dedup.deduplicate`` returns, as the streaming variant reports them."""
+    return f"dedup_{name}"
+
+
+def rows_written(table: str) -> str:
+    return f"{table}.rows_written"
+
+
+def files_written(table: str) -> str:
+    return f"{table}.files_written"
+
+
+def invalid_partition(table: str, column: str) -> str:
+    return f"{table}.invalid_partition_{column}"
+
+
+def already_written(what: str) -> str:
+    """Items (entries, articles) skipped because an earlier run wrote their id."""
+    return f"{what}_already_written"
+
+
+def duplicates_in_run(what: str) -> str:
+    return f"{what}_duplicates_in_run"
+
+
+def ids_expired(what: str) -> str:
+    return f"{what}_ids_expired"
+
+
+def topic_source(source: str) -> str:
+    return f"topic.{source}"
+
+
+REJECTS_PREFIX = "rejects."
+
+# The flow of elements through the stages (in → out per stage), as the report shows it.
+FLOW = (
+    (FEEDS_FETCHED, "feeds fetched"),
+    (FEEDS_NOT_MODIFIED, "feeds not modified (304)"),
+    (ENTRIES_DISCOVERED, "feed entries"),
+    (DUPLICATES_SKIPPED, "entries/articles skipped as seen"),
+    (PAGES_FETCHED, "pages fetched"),
+    (ARTICLES_EXTRACTED, "articles extracted"),
+    (DEDUP_ARTICLES, "articles deduplicated"),
+    (rows_written("articles"), "article rows written"),
+    (rows_written("entities"), "entity rows written"),
+    (rows_written("stories"), "story rows written"),
+    (rows_written("rejects"), "reject rows written"),
+)
+
 # Upper bounds in ms; the last bucket is open-ended. Roughly 1-2.5-5 per decade, 1 ms to 2 min.
 LATENCY_BOUNDS_MS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 120000)
 
@@ -74,7 +156,7 @@ def distribution(name: str):
 
 def reject_counter(stage: str, reason: str) -> _Counter:
     """``rejects.<stage>.<reason>``: one counter per stable reason code."""
-    return _Counter(f"rejects.{stage}.{reason}")
+    return _Counter(f"{REJECTS_PREFIX}{stage}.{reason}")
 
 
 def bucket_label(ms: float) -> str:

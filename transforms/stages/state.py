@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 import pyarrow as pa
@@ -22,6 +22,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from akhbar.schemas import ARTICLES, FEED_STATE
+from akhbar.transforms.stages import metrics
+from akhbar.transforms.stages.files import write_table_atomically
 from akhbar.transforms.stages.metrics import counter
 
 _PARTITION_DATE = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/")
@@ -40,13 +42,6 @@ def read_feed_state(output: str) -> dict[str, dict]:
     return {row["feed_url"]: row for row in table.to_pylist()}
 
 
-def _write_table_atomically(table: pa.Table, path: str) -> None:
-    temp = path + ".inprogress"
-    with FileSystems.create(temp) as sink:
-        pq.write_table(table, sink, compression="zstd")
-    FileSystems.rename([temp], [path])
-
-
 class _WritePendingStateFn(beam.DoFn):
     def __init__(self, output: str, run_id: str):
         self._output = output
@@ -54,7 +49,7 @@ class _WritePendingStateFn(beam.DoFn):
 
     def process(self, rows: list[dict]) -> Iterator[str]:
         path = _state_path(self._output, "pending", f"{self._run_id}.parquet")
-        _write_table_atomically(pa.Table.from_pylist(rows, schema=FEED_STATE), path)
+        write_table_atomically(pa.Table.from_pylist(rows, schema=FEED_STATE), path)
         yield path
 
 
@@ -84,7 +79,7 @@ def commit_feed_state(output: str, run_id: str) -> int:
         for row in pq.read_table(fh, schema=FEED_STATE).to_pylist():
             merged[row["feed_url"]] = row
     rows = sorted(merged.values(), key=lambda r: r["feed_url"])
-    _write_table_atomically(pa.Table.from_pylist(rows, schema=FEED_STATE), _state_path(output, "feeds.parquet"))
+    write_table_atomically(pa.Table.from_pylist(rows, schema=FEED_STATE), _state_path(output, "feeds.parquet"))
     FileSystems.delete([pending])
     return len(rows)
 
@@ -120,19 +115,25 @@ def recent_article_files(output: str, lookback_days: int, today: dt.date | None 
     return sorted(paths)
 
 
+def read_columns(paths: Iterable[str], columns: Iterable[str]) -> Iterator[dict]:
+    """Rows of chosen columns from Parquet files through Beam FileSystems (missing columns read as None)."""
+    wanted = tuple(columns)
+    for path in paths:
+        with FileSystems.open(path) as fh:
+            parquet = pq.ParquetFile(fh)
+            present = [c for c in wanted if c in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(columns=present, batch_size=4096):
+                for row in batch.to_pylist():
+                    yield {c: row.get(c) for c in wanted}
+
+
 class _ReadColumnsFn(beam.DoFn):
     def __init__(self, columns: tuple[str, ...]):
         self._columns = columns
 
     def process(self, path: str) -> Iterator[dict]:
-        with FileSystems.open(path) as fh:
-            parquet = pq.ParquetFile(fh)
-            present = [c for c in self._columns if c in parquet.schema_arrow.names]
-            for batch in parquet.iter_batches(columns=present, batch_size=4096):
-                for row in batch.to_pylist():
-                    # Files of older schema versions lack some columns: they read as None.
-                    yield {c: row.get(c) for c in self._columns}
-        counter("recent_files_read").inc()
+        yield from read_columns([path], self._columns)
+        counter(metrics.RECENT_FILES_READ).inc()
 
 
 class ReadRecentArticles(beam.PTransform):

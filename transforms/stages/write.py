@@ -35,7 +35,10 @@ from akhbar.schemas import (
     file_schema,
     parquet_write_options,
 )
+from akhbar.schemas.rows import entity_rows
 from akhbar.transforms.memory.rowpack import pack, unpack
+from akhbar.transforms.stages import metrics
+from akhbar.transforms.stages.files import atomic_output
 from akhbar.transforms.stages.metrics import counter
 from akhbar.transforms.text.topics import TopicVocabulary
 
@@ -56,11 +59,11 @@ def partition_values(table: str, schema: pa.Schema, row: dict) -> tuple[str, ...
         value = row.get(name)
         if name == "date":
             if not isinstance(value, str) or not _DATE.match(value):
-                counter(f"{table}.invalid_partition_date").inc()
+                counter(metrics.invalid_partition(table, "date")).inc()
                 value = "1970-01-01"
         elif name == "topic":
             if value not in TopicVocabulary.default().slugs:
-                counter(f"{table}.invalid_partition_topic").inc()
+                counter(metrics.invalid_partition(table, "topic")).inc()
                 value = FALLBACK_TOPIC
         values.append(value)
     return tuple(values)
@@ -72,12 +75,11 @@ def partition_dir(output: str, table: str, schema: pa.Schema, values: tuple[str,
     return FileSystems.join(output, table, *parts)
 
 
-def write_parquet_atomically(rows: Iterable[dict], schema: pa.Schema, final_path: str, temp_path: str) -> int:
-    """Stream rows into temp_path, then rename to final_path. Returns the row count."""
+def write_parquet_atomically(rows: Iterable[dict], schema: pa.Schema, final_path: str) -> int:
+    """Stream rows into a file that appears at final_path only when complete. Returns the row count."""
     target_schema = file_schema(schema)
     count = 0
-    sink = FileSystems.create(temp_path)
-    try:
+    with atomic_output(final_path) as sink:
         # Dictionaries and statistics only where they pay (schemas.parquet_write_options): a
         # run writes many small files, and min/max of the bodies doubled each one's size.
         options = parquet_write_options(target_schema)
@@ -92,14 +94,6 @@ def write_parquet_atomically(rows: Iterable[dict], schema: pa.Schema, final_path
             if batch or count == 0:
                 writer.write_table(pa.Table.from_pylist(batch, schema=target_schema))
                 count += len(batch)
-        sink.close()
-    except BaseException:
-        sink.close()
-        FileSystems.delete([temp_path])
-        raise
-    # Overwrites a file of the same name in one step (os.rename locally; copy-then-delete on
-    # object stores, where the object appears whole), so a retried run replaces its own file.
-    FileSystems.rename([temp_path], [final_path])
     return count
 
 
@@ -134,11 +128,9 @@ class _WriteGroupFn(beam.DoFn):
 
     def _write(self, table: str, schema: pa.Schema, values: tuple[str, ...], name: str, rows: Iterable[dict]) -> str:
         directory = partition_dir(self._output, table, schema, values)
-        count = write_parquet_atomically(
-            rows, schema, FileSystems.join(directory, name), FileSystems.join(directory, f".{name}.inprogress")
-        )
-        counter(f"{table}.rows_written").inc(count)
-        counter(f"{table}.files_written").inc()
+        count = write_parquet_atomically(rows, schema, FileSystems.join(directory, name))
+        counter(metrics.rows_written(table)).inc(count)
+        counter(metrics.files_written(table)).inc()
         return FileSystems.join(directory, name)
 
     def process(
@@ -205,8 +197,6 @@ class WriteRunTables(beam.PTransform):
         self._shards = shards
 
     def expand(self, tables: dict) -> dict:
-        from akhbar.transforms.stages.extract import entity_rows
-
         output, run_id = self._output, self._run_id
         return {
             "articles": tables["articles"] | "WriteArticles" >> WritePartitioned(
