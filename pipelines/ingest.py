@@ -141,7 +141,8 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
 
     def stamp_story(row: dict) -> dict:
         first_seen = row.get("first_seen")
-        return {**row, "run_id": run_id, "date": first_seen.strftime("%Y-%m-%d") if first_seen else None}
+        date = row.get("date") or (first_seen.strftime("%Y-%m-%d") if first_seen else None)
+        return {**row, "run_id": run_id, "date": date}
 
     stories = deduplicated["stories"] | "StampStories" >> beam.Map(stamp_story)
     rejects = (
