@@ -124,6 +124,8 @@ def _write(table: pa.Table, schema: pa.Schema, path: str) -> None:
 
 def compact_partition(output: str, table: str, directory: str, files: list[str], token: str) -> int:
     """Merge one partition's files into ``part-compact-TOKEN-0000.parquet``; returns its rows."""
+    from akhbar.transforms.stages.write import pause_for_fault_test
+
     schema = file_schema(TABLES[table])
     merged = _merged(table, sorted(files))
     name = f"part-compact-{token}-0000.parquet"
@@ -135,6 +137,7 @@ def compact_partition(output: str, table: str, directory: str, files: list[str],
         _write(merged, schema, os.path.join(staging, name))
         if pq.read_metadata(os.path.join(staging, name)).num_rows != merged.num_rows:
             raise OSError(f"merged file of {directory} does not read back whole")
+        pause_for_fault_test("before_swap")
         if _exchange(staging, directory):
             shutil.rmtree(staging, ignore_errors=True)  # now the old files
             return merged.num_rows

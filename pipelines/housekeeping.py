@@ -12,7 +12,9 @@
    ``state/feeds.parquet``, is moved to ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every
    table path, so DuckDB, Polars and Spark globs keep working. Each one gets a warning log
    line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
-   ``foreign_file`` or ``damaged_state``), and the run goes on.
+   ``foreign_file`` or ``damaged_state``), and the run goes on. The entities file beside an
+   unreadable articles file goes with it (``derived_from_unreadable``): those articles are no
+   longer seen, so the run fetches them again and writes their entities anew.
 3. **Whole runs.** ``begin_run`` leaves ``state/runs/RUN_ID.json`` before the pipeline starts
    and ``end_run`` removes it once the run has committed. A marker still present here belongs
    to a run that was killed or failed: its articles files are whole (each renamed into place
@@ -95,6 +97,8 @@ def _is_whole_parquet(path: str, schema=None) -> str | None:
 def quarantine(output: str, path: str, run_id: str, reason: str, detail: str, tidied: Tidied) -> None:
     relative = _relative(output, path)
     target = _join(output, QUARANTINE, run_id, *relative.split("/"))
+    if "://" not in target:  # object stores have no directories to make
+        os.makedirs(os.path.dirname(target), exist_ok=True)
     FileSystems.rename([path], [target])
     log.warning("quarantined %s → %s: %s (%s)", path, target, reason, detail)
     tidied.quarantined.append(path)
@@ -128,6 +132,13 @@ def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
             problem = _is_whole_parquet(path)
             if problem:
                 quarantine(output, path, run_id, "unreadable_parquet", problem, tidied)
+                if table == "articles":
+                    # Its articles will be fetched again (their ids are no longer seen): the
+                    # entities written beside them would then be doubled.
+                    sibling = _join(output, "entities", *_relative(output, path).split("/")[1:])
+                    if FileSystems.exists(sibling):
+                        quarantine(output, sibling, run_id, "derived_from_unreadable",
+                                   f"entities of the quarantined {path}", tidied)
     state = _join(output, "state", "feeds.parquet")
     if FileSystems.exists(state):
         problem = _is_whole_parquet(state, FEED_STATE)
