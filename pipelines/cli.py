@@ -15,7 +15,41 @@ def _quiet_beam_import_noise(record: logging.LogRecord) -> bool:
     return "apitools not found" not in record.getMessage()
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _logging_flags(args: list[str]) -> tuple[list[str], str]:
+    """Take ``--log-level LEVEL`` / ``--quiet`` (= WARNING) out of the arguments; returns (rest, level).
+
+    Raises ValueError with one line for an unknown level.
+    """
+    rest, level, index = [], "INFO", 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-q", "--quiet"):
+            level = "WARNING"
+        elif arg == "--log-level" or arg.startswith("--log-level="):
+            value = arg.partition("=")[2] if "=" in arg else (args[index + 1] if index + 1 < len(args) else "")
+            index += 0 if "=" in arg else 1
+            if value.upper() not in LOG_LEVELS:
+                raise ValueError(f"--log-level must be one of {', '.join(LOG_LEVELS)}, not {value[:20]!r}")
+            level = value.upper()
+        else:
+            rest.append(arg)
+        index += 1
+    return rest, level
+
+
+def _add_logging_help(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("logging")
+    group.add_argument("--log-level", choices=LOG_LEVELS, default="INFO",
+                       help="akhbar's log level (default: INFO: stage counts, report path)")
+    group.add_argument("-q", "--quiet", action="store_true",
+                       help="only warnings and errors, no progress line (same as --log-level WARNING)")
+
+
 def _ingest_help_parser() -> argparse.ArgumentParser:
+    from akhbar.pipelines.ingest import EXIT_CODES_HELP
     from akhbar.pipelines.options import IngestOptions
 
     parser = argparse.ArgumentParser(
@@ -23,9 +57,11 @@ def _ingest_help_parser() -> argparse.ArgumentParser:
         description="Fetch the feeds, extract and enrich the articles, write partitioned Parquet.",
         epilog="Any Apache Beam pipeline option is accepted too, e.g. --runner FlinkRunner, "
         "--direct_running_mode multi_processing --direct_num_workers 2. "
-        "Exit codes: 0 run completed (rejects included), 2 unusable arguments or config, 3 run failed.",
+        "`akhbar compact OUTPUT` merges small files (see akhbar compact --help). "
+        + EXIT_CODES_HELP,
     )
     IngestOptions._add_argparse_args(parser)
+    _add_logging_help(parser)
     return parser
 
 
@@ -43,19 +79,27 @@ def _stream_help_parser() -> argparse.ArgumentParser:
     )
     StreamOptions._add_argparse_args(parser)
     IngestOptions._add_argparse_args(parser)
+    _add_logging_help(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        argv, level = _logging_flags(argv)
+    except ValueError as exc:
+        print(f"akhbar: error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("akhbar").setLevel(getattr(logging, level))
     logging.getLogger().addFilter(_quiet_beam_import_noise)
     # Beam's own INFO lines drown the stage counts; warnings still show.
-    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    logging.getLogger("apache_beam").setLevel(max(logging.WARNING, getattr(logging, level)))
     commands = {"ingest": "run the batch pipeline", "extract": "extract articles from files on disk",
                 "demo": "run the pipeline on the bundled sample corpus",
                 "stream": "poll the feeds continuously (unbounded pipeline, fixed windows)",
-                "report": "regenerate the HTML/JSON report of a past run"}
+                "report": "regenerate the HTML/JSON report of a past run",
+                "compact": "merge each partition's small files into one (takes the output's lease)"}
     if argv and argv[0] in ("-V", "--version"):
         from akhbar import __version__
 
@@ -88,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         from akhbar.pipelines.report import run_report_cli
 
         return run_report_cli(rest)
+    if command == "compact":
+        from akhbar.pipelines.compact import run as run_compact
+
+        return run_compact(rest)
     if command == "extract":
         from akhbar.pipelines.extract_cli import run as run_extract
 

@@ -9,6 +9,7 @@ once the pipeline has finished successfully.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import sys
@@ -19,7 +20,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from akhbar.pipelines.config import ConfigError, load_feeds
-from akhbar.pipelines.options import IngestOptions, new_run_id, unknown_arguments
+from akhbar.pipelines.options import IngestOptions, bad_argument, new_run_id
 from akhbar.schemas import FeedSpec
 from akhbar.schemas.rows import RECENT_ARTICLE_COLUMNS
 from akhbar.transforms.article import ExtractSettings
@@ -39,6 +40,15 @@ from akhbar.transforms.web.http import FetchSettings
 log = logging.getLogger("akhbar")
 
 EXIT_OK, EXIT_CONFIG, EXIT_FAILED = 0, 2, 3
+# For schedulers: 4 the output is leased to another live run (retry later), 5 not one feed could
+# be fetched (network or feeds down), 6 fewer articles than --min-articles. Each prints one line.
+EXIT_LOCKED, EXIT_NO_FEEDS, EXIT_TOO_FEW = 4, 5, 6
+EXIT_CODES_HELP = (
+    "Exit codes: 0 run completed (rejects included); 2 unusable arguments, config or output "
+    "(not writable); 3 run failed (a rerun repairs what it left); 4 output locked by another live "
+    "run (the message names it; see --lock-timeout); 5 no feed could be fetched at all; "
+    "6 fewer articles written than --min-articles."
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,8 @@ class IngestConfig:
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     lookback_days: int = 30
     shards_per_partition: int = 1
+    lock_timeout: float = 0.0
+    min_articles: int = 0
 
 
 def config_from_options(options: PipelineOptions) -> IngestConfig:
@@ -65,7 +77,7 @@ def config_from_options(options: PipelineOptions) -> IngestConfig:
         if getattr(opts, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
     for name in ("per_host_delay", "connect_timeout", "read_timeout", "total_timeout", "max_retries", "lookback_days",
-                 "min_words"):
+                 "min_words", "lock_timeout", "min_articles"):
         if getattr(opts, name) < 0:
             raise ConfigError(f"--{name.replace('_', '-')} must not be negative")
     for network in opts.allow_private_networks or ():
@@ -92,6 +104,8 @@ def config_from_options(options: PipelineOptions) -> IngestConfig:
         extract=ExtractSettings(min_words=opts.min_words),
         lookback_days=opts.lookback_days,
         shards_per_partition=opts.shards_per_partition,
+        lock_timeout=opts.lock_timeout,
+        min_articles=opts.min_articles,
     )
 
 
@@ -134,9 +148,9 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
 
 def run(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    unknown = unknown_arguments(argv)
-    if unknown:
-        print(f"akhbar ingest: error: unknown argument {unknown[0]!r} (see akhbar ingest --help)", file=sys.stderr)
+    problem = bad_argument(argv)
+    if problem:
+        print(f"akhbar ingest: error: {problem} (see akhbar ingest --help)", file=sys.stderr)
         return EXIT_CONFIG
     options = PipelineOptions(argv)
     try:
@@ -148,19 +162,54 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def run_config(config: IngestConfig, options: PipelineOptions) -> int:
+    """Check the output, take its lease (pipelines/lease.py), tidy it (pipelines/housekeeping.py), run."""
+    from akhbar.pipelines.lease import LeaseHeld, OutputLease, output_problem
+
+    problem = output_problem(config.output)
+    if problem:
+        print(f"akhbar ingest: error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    lease = OutputLease(config.output, config.run_id, timeout=config.lock_timeout)
+    try:
+        lease.acquire()
+    except LeaseHeld as exc:
+        print(f"akhbar ingest: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        return _run_leased(config, options)
+    finally:
+        lease.release()
+
+
+def _run_leased(config: IngestConfig, options: PipelineOptions) -> int:
+    from akhbar.pipelines import housekeeping
     from akhbar.pipelines.report import log_stage_counts, progress_line, write_run_report
 
+    housekeeping.tidy_output(config.output, config.run_id)
+    housekeeping.begin_run(config.output, config.run_id)
     log.info("run %s: %d feeds → %s", config.run_id, len(config.feeds), config.output)
     started_at = datetime.now(UTC)
+    quiet = not log.isEnabledFor(logging.INFO)
     try:
-        with progress_line(len(config.feeds)), beam.Pipeline(options=options) as p:
+        with (contextlib.nullcontext() if quiet else progress_line(len(config.feeds))), \
+                beam.Pipeline(options=options) as p:
             build_pipeline(p, config)
         result = p.result
     except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else ""
         print(f"akhbar ingest: run {config.run_id} failed: {type(exc).__name__}: {message}", file=sys.stderr)
         return EXIT_FAILED
+    reached, tried = housekeeping.feeds_reached(config.output, config.run_id)
     commit_feed_state(config.output, config.run_id)
-    log_stage_counts(result, config.run_id)
+    housekeeping.end_run(config.output, config.run_id)
+    counters = log_stage_counts(result, config.run_id)
     write_run_report(config.output, config.run_id, result, started_at, datetime.now(UTC))
+    if tried and not reached:
+        print(f"akhbar ingest: run {config.run_id}: none of {tried} feeds could be fetched", file=sys.stderr)
+        return EXIT_NO_FEEDS
+    written = counters.get("articles.rows_written", 0)
+    if written < config.min_articles:
+        print(f"akhbar ingest: run {config.run_id}: {written} articles written, fewer than --min-articles "
+              f"{config.min_articles}", file=sys.stderr)
+        return EXIT_TOO_FEW
     return EXIT_OK

@@ -51,11 +51,38 @@ class IngestOptions(PipelineOptions):
                            help="articles with fewer words after cleaning are rejected as too_short (default: 40)")
         group.add_argument("--shards-per-partition", dest="shards_per_partition", type=int, default=1,
                            help="files per date/topic partition and run (default: 1)")
+        group.add_argument("--lock-timeout", dest="lock_timeout", type=float, default=0.0,
+                           help="seconds to wait for another run's lease on the output before exiting with code 4 "
+                           "(default: 0, exit at once); see pipelines/lease.py")
+        group.add_argument("--min-articles", dest="min_articles", type=int, default=0,
+                           help="exit with code 6 when the run writes fewer articles than this (default: 0)")
+
+
+class _RaisingParser(argparse.ArgumentParser):
+    # argparse's own error() prints the whole usage and exits; a launcher wants one line.
+    def error(self, message: str):
+        raise ValueError(message)
 
 
 def unknown_arguments(argv: list[str]) -> list[str]:
     """Arguments that neither akhbar nor any Beam options class knows (Beam itself only warns)."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    try:
+        return _known_options_parser().parse_known_args(argv)[1]
+    except ValueError:  # a known flag with an unusable value: bad_argument names it
+        return []
+
+
+def bad_argument(argv: list[str]) -> str | None:
+    """One line naming the first unknown argument or unusable value (``--per-host-delay abc``), else None."""
+    try:
+        unknown = _known_options_parser().parse_known_args(argv)[1]
+    except ValueError as exc:
+        return str(exc)
+    return f"unknown argument {unknown[0]!r}" if unknown else None
+
+
+def _known_options_parser() -> argparse.ArgumentParser:
+    parser = _RaisingParser(add_help=False, allow_abbrev=False)
     seen: set[type] = set()
 
     def register(cls: type) -> None:
@@ -69,5 +96,4 @@ def unknown_arguments(argv: list[str]) -> list[str]:
                 register(sub)
 
     register(PipelineOptions)
-    _, unknown = parser.parse_known_args(argv)
-    return unknown
+    return parser

@@ -41,12 +41,13 @@ from akhbar.pipelines.config import ConfigError
 from akhbar.pipelines.ingest import (
     EXIT_CONFIG,
     EXIT_FAILED,
+    EXIT_LOCKED,
     EXIT_OK,
     IngestConfig,
     config_from_options,
     run_settings,
 )
-from akhbar.pipelines.options import unknown_arguments
+from akhbar.pipelines.options import bad_argument
 from akhbar.transforms.stages.body import ArticlesFromEntries
 from akhbar.transforms.stages.dedup import DeduplicateWindows
 from akhbar.transforms.stages.fetch import PollFeeds
@@ -138,9 +139,9 @@ def build_stream_pipeline(p: beam.Pipeline, config: StreamConfig, start: float |
 
 def run(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    unknown = unknown_arguments(argv)
-    if unknown:
-        print(f"akhbar stream: error: unknown argument {unknown[0]!r} (see akhbar stream --help)", file=sys.stderr)
+    problem = bad_argument(argv)
+    if problem:
+        print(f"akhbar stream: error: {problem} (see akhbar stream --help)", file=sys.stderr)
         return EXIT_CONFIG
     options = PipelineOptions(argv)
     options.view_as(StandardOptions).streaming = True
@@ -153,6 +154,28 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def run_stream(config: StreamConfig, options: PipelineOptions, start: float | None = None) -> int:
+    """Hold the output's lease for the whole stream (pipelines/lease.py): no ingest or compaction meanwhile."""
+    from akhbar.pipelines.housekeeping import tidy_output
+    from akhbar.pipelines.lease import LeaseHeld, OutputLease, output_problem
+
+    problem = output_problem(config.ingest.output)
+    if problem:
+        print(f"akhbar stream: error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    lease = OutputLease(config.ingest.output, config.ingest.run_id, config.ingest.lock_timeout, command="stream")
+    try:
+        lease.acquire()
+    except LeaseHeld as exc:
+        print(f"akhbar stream: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        tidy_output(config.ingest.output, config.ingest.run_id)
+        return _run_stream_leased(config, options, start)
+    finally:
+        lease.release()
+
+
+def _run_stream_leased(config: StreamConfig, options: PipelineOptions, start: float | None) -> int:
     from akhbar.pipelines.report import log_stage_counts, progress_line, write_run_report
 
     ingest = config.ingest

@@ -66,9 +66,14 @@ def feed_state_row(
 
 
 def stamp_story(story: Mapping[str, Any], run_id: str) -> dict:
-    """A story row as written by ``run_id``, in the partition of its first article."""
+    """A story row as written by ``run_id``, in the partition of its earliest article.
+
+    The grouping step dates a story like its earliest article (whose ``date`` falls back to the
+    fetch day); ``first_seen`` decides only for rows that came without a date.
+    """
     first_seen = story.get("first_seen")
-    return {**story, "run_id": run_id, "date": first_seen.strftime("%Y-%m-%d") if first_seen else None}
+    date = story.get("date") or (first_seen.strftime("%Y-%m-%d") if first_seen else None)
+    return {**story, "run_id": run_id, "date": date}
 
 
 def entry_hints(entry: FeedEntry | None) -> dict:

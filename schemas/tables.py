@@ -189,8 +189,20 @@ def file_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema(keep, metadata=schema.metadata)
 
 
+# How readers type the partition columns: ``date=YYYY-MM-DD`` is a DATE to DuckDB, Polars and
+# Spark, so it is date32 through ``read_dataset`` too (rows carry it as a string only on the way in).
+PARTITION_TYPES = {"date": pa.date32(), "topic": pa.string()}
+
+
 def partition_schema(schema: pa.Schema) -> pa.Schema:
-    return pa.schema([f for f in schema if f.name in PARTITION_FIELDS])
+    """The table's partition columns as readers see them (``date`` as date32)."""
+    return pa.schema([f.with_type(PARTITION_TYPES[f.name]) for f in schema if f.name in PARTITION_FIELDS])
+
+
+def read_schema(schema: pa.Schema) -> pa.Schema:
+    """The table's schema as ``read_dataset`` returns it: file columns, then typed partition columns."""
+    typed = partition_schema(schema)
+    return pa.schema([typed.field(f.name) if f.name in typed.names else f for f in schema], metadata=schema.metadata)
 
 
 def fields_since(schema: pa.Schema, version: int) -> list[str]:

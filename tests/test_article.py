@@ -75,7 +75,7 @@ def test_navigation_only_page_is_too_short_not_an_article():
     links = "".join(f'<li><a href="/s{i}">قسم الأخبار رقم {i}</a></li>' for i in range(60))
     html = f"<html><body><nav><ul>{links}</ul></nav><main><ul>{links}</ul></main></body></html>"
     result = article_from_html(html, "https://alkhabar.example/sections")
-    assert isinstance(result, Reject) and result.reason in ("too_short", "extraction_empty")
+    assert isinstance(result, Reject) and result.reason in ("link_list", "too_short", "extraction_empty")
 
 
 def test_bad_inputs_are_rejects_not_exceptions():

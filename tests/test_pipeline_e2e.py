@@ -102,7 +102,7 @@ def test_columns_are_filled(first_run):
     for row in rows:
         assert row["title"] and row["source"] and row["body_match"] and row["word_count"] >= 40
         assert row["topic"] in vocabulary and row["topic_source"]
-        assert row["date"] == (row["published_at"] or row["fetched_at"]).strftime("%Y-%m-%d")
+        assert row["date"].isoformat() == (row["published_at"] or row["fetched_at"]).strftime("%Y-%m-%d")
         assert row["content_hash"] and row["minhash"] and row["story_id"]
     assert sum(1 for r in rows if r["entities"]) >= len(rows) * 0.8
     assert sum(1 for r in rows if r["dates_mentioned"]) >= len(rows) * 0.5

@@ -93,7 +93,12 @@ def test_rows_land_in_hive_partitions_and_read_back_everywhere(tmp_path):
     assert sorted(table["article_id"].to_pylist()) == ["a1", "a2", "a3"]
     assert table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
     by_id = {r["article_id"]: r for r in table.to_pylist()}
-    assert by_id["a3"]["topic"] == "economy" and by_id["a3"]["date"] == "2024-11-05"
+    assert by_id["a3"]["topic"] == "economy" and by_id["a3"]["date"] == dt.date(2024, 11, 5)
+    # date is a DATE to every reader, read_dataset included.
+    assert table.schema.field("date").type == pa.date32()
+    assert duckdb.sql(f"SELECT typeof(date) FROM read_parquet('{out}/articles/**/*.parquet', "
+                      "hive_partitioning=true) LIMIT 1").fetchall()[0][0] == "DATE"
+    assert pl.scan_parquet(f"{out}/articles/**/*.parquet", hive_partitioning=True).collect_schema()["date"] == pl.Date
     assert by_id["a1"]["entities"][0]["canonical"] == "واشنطن"
     # The partition columns live in the path only, as Hive/Spark expect.
     single = pq.read_table(os.path.join(out, "articles/date=2024-11-05/topic=economy/part-run1-0000.parquet"))

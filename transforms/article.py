@@ -106,6 +106,46 @@ def prose_word_count(body: str) -> int:
     return total
 
 
+# Above this share of its words in link texts, extracted text is a list of links (navigation,
+# section index, tag page), not an article: real articles link a few words per paragraph.
+LINK_LIST_SHARE = 0.6
+_LINK_MARKUP = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_SPACES = re.compile(r"\s+")
+
+
+def keep_word_boundaries(tree: HtmlElement) -> None:
+    """Put a space between adjacent same-tag inline siblings (``<a>…</a><a>…</a>``) that have none.
+
+    Minified menus and tag rows place links back to back and separate them by CSS; joined as
+    text they read «رابط 0رابط 1». A word split for styling switches tags (``<b>ال</b>حكومة``),
+    so only siblings of one tag (links, spans) are parted.
+    """
+    for element in tree.iter("a", "span"):
+        following = element.getnext()
+        if following is not None and following.tag == element.tag and not (element.tail or "").strip():
+            if not element.tail:
+                element.tail = " "
+
+
+def link_text_share(text: str, tree: HtmlElement) -> float:
+    """Share of the extracted text's words that are whole link texts of the page (0..1)."""
+    link_texts = {_SPACES.sub(" ", a.text_content()).strip() for a in tree.iter("a")}
+    link_texts.discard("")
+    total = linked = 0
+    for line in text.split("\n"):
+        words = count_words(_LINK_MARKUP.sub(r"\1", line))
+        total += words
+        inside = " ".join(_LINK_MARKUP.findall(line))
+        bare = _SPACES.sub(" ", _LINK_MARKUP.sub(" ", line)).strip()
+        if bare in link_texts:  # the whole line is one link's text
+            linked += words
+        elif inside and not bare.strip(" |·-–—•،,"):  # only link markup on the line
+            linked += words
+        elif inside:
+            linked += count_words(inside)
+    return linked / total if total else 0.0
+
+
 MAX_CAPTIONS = 20
 
 
@@ -298,6 +338,7 @@ def article_from_html(
     # Metadata before extraction, on the untouched tree (bare_extraction works on a copy).
     metadata = page_metadata(tree, final_url or url, want_date=published is None)
     captions = figure_captions(tree)
+    keep_word_boundaries(tree)
     document = _extract_main_text(tree, final_url or url, fast=True)
     if document is None or prose_word_count(document.text or "") < settings.min_words:
         # trafilatura's own extractor found too little: let it compare with its fallbacks
@@ -305,6 +346,10 @@ def article_from_html(
         document = _extract_main_text(tree, final_url or url, fast=False)
     if document is None or not (document.text or "").strip():
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
+    share = link_text_share(document.text, tree)
+    if share >= LINK_LIST_SHARE:
+        return _reject(url, entry, "link_list", f"{share:.0%} of the extracted words are link texts: "
+                       "a navigation, index or link-list page, not an article")
     feed_title = entry.title if entry else None
     title = _clean_title(metadata.title, metadata.sitename, feed_title)
     authors = [a.strip() for a in (metadata.author or "").split(";") if a.strip()]

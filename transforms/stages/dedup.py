@@ -231,7 +231,7 @@ def _apply_decisions(item: tuple[str, dict[str, list]]):
 
 def _story_member(article: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     # Only what a stories row needs travels through the shuffle, not the body.
-    keep = ("article_id", "published_at", "source", "title", "entities")
+    keep = ("article_id", "published_at", "source", "title", "entities", "date")
     return article["story_id"], {k: article.get(k) for k in keep}
 
 
@@ -243,7 +243,10 @@ class _StoryRowFn(beam.DoFn):
     def process(self, item: tuple[str, Iterable[dict[str, Any]]]):
         story_id, members = item
         self._stories.inc()
-        yield dedup.story_row(story_id, members, _config(self._config_name).stories.top_entities)
+        row = dedup.story_row(story_id, members, _config(self._config_name).stories.top_entities)
+        # Dated like its earliest article, whose date already falls back to the fetch date.
+        row["date"] = min((m["date"] for m in members if m.get("date")), default=None)
+        yield row
 
 
 class DeduplicateArticles(beam.PTransform):

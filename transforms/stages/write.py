@@ -16,7 +16,9 @@ a date that is not YYYY-MM-DD or a topic outside the vocabulary never reaches a 
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
@@ -113,6 +115,22 @@ def window_tag(window) -> str:
     return f"-w{tag}Z"
 
 
+def pause_for_fault_test(point: str) -> None:
+    """Test hook: with ``AKHBAR_TEST_PAUSE=POINT:FLAGFILE`` set, touch FLAGFILE at POINT and sleep.
+
+    tests/test_output_integrity.py sets ``after_articles:…`` to SIGKILL a run at the worst
+    moment (an articles file in place, its entities file not yet) deterministically, and
+    ``before_swap:…`` to kill ``akhbar compact`` between its merged copy and the swap. Unset,
+    it costs one environment look-up per written group.
+    """
+    wanted = os.environ.get("AKHBAR_TEST_PAUSE")
+    if not wanted or not wanted.startswith(point + ":"):
+        return
+    with open(wanted[len(point) + 1:], "w", encoding="utf-8") as flag:
+        flag.write(str(os.getpid()))
+    time.sleep(120)
+
+
 # A table whose rows all derive from one row of another table and share its partition (the
 # entities of an article): written from the same group, so its rows never cross a shuffle.
 Derived = Mapping[str, tuple[pa.Schema, Callable[[dict], Iterable[dict]]]]
@@ -139,6 +157,7 @@ class _WriteGroupFn(beam.DoFn):
         (values, shard), packed = keyed
         name = f"part-{self._run_id}{window_tag(window)}-{shard:04d}.parquet"
         yield self._write(self._table, self._schema, values, name, (unpack(row) for row in packed))
+        pause_for_fault_test(f"after_{self._table}")
         for table, (schema, rows_of) in self._derived.items():
             # A second pass over the group (Beam's grouped values are re-iterable): a derived
             # table gets a file only where it has rows, as if it had been grouped on its own.

@@ -1,0 +1,288 @@
+"""What a run does to the output before it writes, under the output's lease (pipelines/lease.py).
+
+    python -c "from akhbar.pipelines.housekeeping import tidy_output; print(tidy_output('data/demo', 'manual'))"
+
+1. **Leftovers.** Temporary files of killed writers (``.*.inprogress`` under the tables and
+   ``state/``) and the pending feed state of runs that never committed (``state/pending/``)
+   are deleted: with the lease held, no live writer owns them. A pending feed state that is
+   deleted was never merged, so the next run fetches those feeds unconditionally.
+2. **Damage.** Every file under a table must be a readable Parquet file named ``part-*.parquet``
+   (readers already skip names starting with ``.`` or ``_``). Anything else, a truncated or
+   torn Parquet file or a stray file someone dropped there, and an unreadable
+   ``state/feeds.parquet``, is moved to ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every
+   table path, so DuckDB, Polars and Spark globs keep working. Each one gets a warning log
+   line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
+   ``foreign_file`` or ``damaged_state``), and the run goes on. The entities file beside an
+   unreadable articles file goes with it (``derived_from_unreadable``): those articles are no
+   longer seen, so the run fetches them again and writes their entities anew.
+3. **Whole runs.** ``begin_run`` leaves ``state/runs/RUN_ID.json`` before the pipeline starts
+   and ``end_run`` removes it once the run has committed. A marker still present here belongs
+   to a run that was killed or failed: its articles files are whole (each renamed into place
+   in one step), but its entities and stories files may be missing or partial, and the next
+   run will skip its articles as already written. So they are repaired from the articles'
+   own columns: the articles files are renamed ``part-RUN.repTIME-SHARD.parquet`` (a retry
+   under the same run id must not overwrite them), the run's entities and stories files are
+   replaced by ones rebuilt from those articles (``entity_rows``, ``story_row``), and the
+   marker is removed. Repair is idempotent: a crash during it is repaired by the next run.
+
+We chose repair over ordering the writes (entities and stories before articles): ordering
+needs a barrier across the pipeline's stages and still leaves orphaned derived rows when a
+run dies between them, which the next run would duplicate; the repair needs nothing from
+the pipeline and makes the killed run's tables exactly as if it had finished those articles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import socket
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from akhbar.schemas import ENTITIES, FEED_STATE, REJECTS, STORIES, TABLES, Reject
+
+log = logging.getLogger("akhbar")
+
+QUARANTINE = "quarantine"
+STAGE = "storage"
+_PART = re.compile(r"^part-[A-Za-z0-9_.-]+\.parquet$")
+_PARTITION = re.compile(r"^(date|topic)=([^/]+)$")
+
+
+@dataclass
+class Tidied:
+    """What ``tidy_output`` did; ``rejects`` are written by the caller into this run's rejects table."""
+
+    removed: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    repaired_runs: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def _join(output: str, *parts: str) -> str:
+    return FileSystems.join(output, *parts)
+
+
+def _list(pattern: str) -> list[str]:
+    try:
+        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    except Exception:  # no such directory: nothing there
+        return []
+
+
+def _relative(output: str, path: str) -> str:
+    return path[len(output):].lstrip("/\\").replace("\\", "/")
+
+
+def _is_whole_parquet(path: str, schema=None) -> str | None:
+    """None when the file opens as Parquet (and, given a schema, reads with it); else why not."""
+    try:
+        with FileSystems.open(path) as fh:
+            if schema is None:
+                pq.ParquetFile(fh).metadata  # noqa: B018 - parsing the footer is the check
+            else:
+                pq.read_table(fh, schema=schema)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+    return None
+
+
+def quarantine(output: str, path: str, run_id: str, reason: str, detail: str, tidied: Tidied) -> None:
+    relative = _relative(output, path)
+    target = _join(output, QUARANTINE, run_id, *relative.split("/"))
+    if "://" not in target:  # object stores have no directories to make
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    FileSystems.rename([path], [target])
+    log.warning("quarantined %s → %s: %s (%s)", path, target, reason, detail)
+    tidied.quarantined.append(path)
+    tidied.rejects.append(Reject.make(path, None, STAGE, reason, f"{detail}; moved to {target}"))
+
+
+def _remove_leftovers(output: str, run_id: str, tidied: Tidied) -> None:
+    leftovers = [p for table in TABLES for p in _list(_join(output, table, "**"))
+                 if os.path.basename(p).endswith(".inprogress")]
+    leftovers += [p for p in _list(_join(output, "state", "**")) if p.endswith(".inprogress")]
+    leftovers += [p for p in _list(_join(output, "state", "pending", "*.parquet"))
+                  if os.path.basename(p) != f"{run_id}.parquet"]
+    for path in leftovers:
+        with contextlib.suppress(Exception):
+            FileSystems.delete([path])
+            log.info("removed leftover %s", path)
+            tidied.removed.append(path)
+
+
+def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
+    for table in TABLES:
+        for path in _list(_join(output, table, "**")):
+            name = os.path.basename(path)
+            if name.startswith((".", "_")):
+                continue  # in progress, or a reader-ignored side file
+            if not _PART.match(name) or not all(
+                _PARTITION.match(part) for part in _relative(output, path).split("/")[1:-1]
+            ):
+                quarantine(output, path, run_id, "foreign_file", f"not a part-*.parquet file of table {table}", tidied)
+                continue
+            problem = _is_whole_parquet(path)
+            if problem:
+                quarantine(output, path, run_id, "unreadable_parquet", problem, tidied)
+                if table == "articles":
+                    # Its articles will be fetched again (their ids are no longer seen): the
+                    # entities written beside them would then be doubled.
+                    sibling = _join(output, "entities", *_relative(output, path).split("/")[1:])
+                    if FileSystems.exists(sibling):
+                        quarantine(output, sibling, run_id, "derived_from_unreadable",
+                                   f"entities of the quarantined {path}", tidied)
+    state = _join(output, "state", "feeds.parquet")
+    if FileSystems.exists(state):
+        problem = _is_whole_parquet(state, FEED_STATE)
+        if problem:
+            quarantine(output, state, run_id, "damaged_state", problem, tidied)
+
+
+# --------------------------------------------------------------------------- run markers
+
+
+def _marker(output: str, run_id: str) -> str:
+    return _join(output, "state", "runs", f"{run_id}.json")
+
+
+def begin_run(output: str, run_id: str, command: str = "ingest") -> None:
+    """Mark the run as begun: if it never reaches ``end_run``, the next run repairs what it wrote."""
+    payload = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(), "command": command,
+               "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    with FileSystems.create(_marker(output, run_id)) as sink:
+        sink.write(json.dumps(payload).encode("utf-8"))
+
+
+def end_run(output: str, run_id: str) -> None:
+    with contextlib.suppress(Exception):
+        FileSystems.delete([_marker(output, run_id)])
+
+
+def unfinished_runs(output: str) -> list[str]:
+    return [os.path.basename(p)[: -len(".json")] for p in _list(_join(output, "state", "runs", "*.json"))]
+
+
+def _files_of_run(output: str, table: str, run_id: str) -> list[str]:
+    own = re.compile(rf"^part-{re.escape(run_id)}(\.rep\d+)?-\d{{4}}\.parquet$")
+    return [p for p in _list(_join(output, table, "**")) if own.match(os.path.basename(p))]
+
+
+def _partition_values(output: str, path: str) -> dict[str, str]:
+    values = {}
+    for part in _relative(output, path).split("/")[1:-1]:
+        found = _PARTITION.match(part)
+        if found:
+            values[found.group(1)] = found.group(2)
+    return values
+
+
+def _read_rows(output: str, path: str) -> list[dict]:
+    with FileSystems.open(path) as fh:
+        rows = pq.read_table(fh).to_pylist()
+    values = _partition_values(output, path)
+    return [{**row, **values} for row in rows]
+
+
+def story_date(first_seen: datetime | None, member_dates) -> str | None:
+    """A story's partition date: that of its earliest article (whose date already falls back to the fetch date)."""
+    dates = sorted(d for d in member_dates if d)
+    if dates:
+        return dates[0]
+    return first_seen.strftime("%Y-%m-%d") if first_seen else None
+
+
+def repair_run(output: str, run_id: str) -> int:
+    """Rebuild a killed run's entities and stories from its articles files; returns the articles repaired."""
+    from akhbar.schemas.rows import entity_rows
+    from akhbar.transforms.stages.write import partition_dir, write_parquet_atomically
+    from akhbar.transforms.text.dedup import story_row
+
+    token = datetime.now(UTC).strftime("rep%Y%m%d%H%M%S%f")
+    articles_files = []
+    for path in _files_of_run(output, "articles", run_id):
+        name = os.path.basename(path)
+        if re.match(rf"^part-{re.escape(run_id)}-\d{{4}}\.parquet$", name):
+            renamed = path[: -len(name)] + name.replace(f"part-{run_id}-", f"part-{run_id}.{token}-", 1)
+            FileSystems.rename([path], [renamed])
+            path = renamed
+        articles_files.append(path)
+    stale_derived = _files_of_run(output, "entities", run_id) + _files_of_run(output, "stories", run_id)
+    if stale_derived:
+        FileSystems.delete(stale_derived)
+    members: dict[str, list[dict]] = defaultdict(list)
+    repaired = 0
+    for path in articles_files:
+        rows = _read_rows(output, path)
+        repaired += len(rows)
+        entities = [entity for row in rows for entity in entity_rows(row)]
+        if entities:
+            values = _partition_values(output, path)
+            directory = partition_dir(output, "entities", ENTITIES, (values["date"], values["topic"]))
+            name = os.path.basename(path)
+            write_parquet_atomically(entities, ENTITIES, FileSystems.join(directory, name))
+        for row in rows:
+            if row.get("story_id"):
+                members[row["story_id"]].append(row)
+    by_date: dict[str, list[dict]] = defaultdict(list)
+    for story_id, story_members in members.items():
+        story = story_row(story_id, story_members)
+        story["run_id"] = run_id
+        story["date"] = story_date(story["first_seen"], (m.get("date") for m in story_members)) or "1970-01-01"
+        by_date[story["date"]].append(story)
+    for date, stories in sorted(by_date.items()):
+        directory = partition_dir(output, "stories", STORIES, (date,))
+        name = f"part-{run_id}.{token}-0000.parquet"
+        write_parquet_atomically(stories, STORIES, FileSystems.join(directory, name))
+    end_run(output, run_id)
+    log.warning("repaired unfinished run %s: entities and stories rebuilt for %d articles", run_id, repaired)
+    return repaired
+
+
+def write_rejects(output: str, run_id: str, rejects: list[Reject]) -> list[str]:
+    """Write housekeeping rejects into the rejects table beside the run's own (one file per date)."""
+    from akhbar.transforms.stages.write import partition_dir, write_parquet_atomically
+
+    by_date: dict[str, list[dict]] = defaultdict(list)
+    for reject in rejects:
+        row = Reject.to_row(reject, run_id)
+        by_date[row["date"]].append(row)
+    token = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+    written = []
+    for date, rows in sorted(by_date.items()):
+        directory = partition_dir(output, "rejects", REJECTS, (date,))
+        name = f"part-{run_id}.hk{token}-0000.parquet"
+        write_parquet_atomically(rows, REJECTS, FileSystems.join(directory, name))
+        written.append(FileSystems.join(directory, name))
+    return written
+
+
+def feeds_reached(output: str, run_id: str) -> tuple[int, int]:
+    """(feeds answered 2xx or 304, feeds tried) by this run, from its pending feed state."""
+    path = _join(output, "state", "pending", f"{run_id}.parquet")
+    if not FileSystems.exists(path):
+        return 0, 0
+    with FileSystems.open(path) as fh:
+        statuses = pq.read_table(fh, schema=FEED_STATE).column("last_status").to_pylist()
+    return sum(1 for s in statuses if s is not None and (200 <= s < 300 or s == 304)), len(statuses)
+
+
+def tidy_output(output: str, run_id: str) -> Tidied:
+    """Steps 1–3 of the module doc, in that order; call with the output's lease held."""
+    tidied = Tidied()
+    _remove_leftovers(output, run_id, tidied)
+    _quarantine_damage(output, run_id, tidied)
+    for unfinished in unfinished_runs(output):
+        repair_run(output, unfinished)
+        tidied.repaired_runs.append(unfinished)
+    if tidied.rejects:
+        write_rejects(output, run_id, tidied.rejects)
+    return tidied
+

@@ -1,0 +1,244 @@
+"""One writer per output: the lease a run (or ``akhbar compact``) holds on OUTPUT while it writes.
+
+    with OutputLease(output, run_id, timeout=60):      # raises LeaseHeld naming the holder
+        ...                                             # write the tables
+
+The lease is one small JSON file, ``OUTPUT/state/lease.json``: run id, host, pid, start time and a
+heartbeat time that a daemon thread refreshes every ``HEARTBEAT_SECONDS``. Another run may take it
+over only when it is stale:
+
+- its heartbeat is older than ``STALE_AFTER_SECONDS`` (10 minutes: a holder that stopped
+  refreshing for that long is gone, or so stuck that it no longer owns the output), or
+- it was taken on this host and its pid no longer runs (a SIGKILLed run frees the output at once).
+
+Local paths get a real mutual exclusion: the lease is created with ``O_CREAT | O_EXCL`` and a
+stale lease is first renamed aside under a name of the taker's own (one rename wins), so two runs
+that start together never both hold it.
+
+gs:// and s3:// (through Beam ``FileSystems``, which has no create-if-absent): the lease is
+written, then read back after ``REMOTE_SETTLE_SECONDS``; a run proceeds only if the file still
+names it. This stops a run that starts while another holds the lease (the common case: a retry
+overlapping a slow run), but two runs starting within the settle time of each other can both
+proceed on a store without conditional writes. Keep the scheduler's own guard for that
+(Airflow ``max_active_runs=1``, flock in cron).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from apache_beam.io.filesystems import FileSystems
+
+log = logging.getLogger("akhbar")
+
+LEASE_FILE = ("state", "lease.json")
+HEARTBEAT_SECONDS = 30.0
+STALE_AFTER_SECONDS = 600.0
+REMOTE_SETTLE_SECONDS = 2.0
+POLL_SECONDS = 0.5
+
+
+class LeaseHeld(Exception):
+    """The output is leased to another live run; ``holder`` says which."""
+
+    def __init__(self, path: str, holder: LeaseInfo | None):
+        self.path = path
+        self.holder = holder
+        super().__init__(f"output is locked by {holder.describe() if holder else 'another run'} ({path})")
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    run_id: str
+    host: str
+    pid: int
+    started_at: str
+    heartbeat_at: str
+    command: str = "ingest"
+
+    def describe(self) -> str:
+        return f"{self.command} run {self.run_id} (pid {self.pid} on {self.host}, since {self.started_at})"
+
+    def heartbeat_age(self, now: datetime | None = None) -> float:
+        try:
+            beat = datetime.fromisoformat(self.heartbeat_at)
+        except ValueError:
+            return float("inf")
+        return ((now or datetime.now(UTC)) - beat).total_seconds()
+
+
+def holder_is_gone(info: LeaseInfo, now: datetime | None = None, stale_after: float = STALE_AFTER_SECONDS) -> bool:
+    """True when the lease may be taken over: heartbeat too old, or holder's pid dead on this host."""
+    if info.heartbeat_age(now) > stale_after:
+        return True
+    if info.host == socket.gethostname():
+        try:
+            os.kill(info.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, owned by another user
+            return False
+    return False
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path
+
+
+def lease_path(output: str) -> str:
+    return FileSystems.join(output, *LEASE_FILE)
+
+
+def read_lease(output: str) -> LeaseInfo | None:
+    """The current lease, or None when there is none (or it is unreadable: a torn write of a dead holder)."""
+    path = lease_path(output)
+    try:
+        if _is_local(path):
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        else:
+            if not FileSystems.exists(path):
+                return None
+            with FileSystems.open(path) as fh:
+                data = json.loads(fh.read().decode("utf-8"))
+        return LeaseInfo(**{k: data[k] for k in LeaseInfo.__dataclass_fields__ if k in data})
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError, KeyError, OSError):
+        return None
+
+
+class OutputLease:
+    """Context manager holding the output's lease for one run (see module doc)."""
+
+    def __init__(self, output: str, run_id: str, timeout: float = 0.0, command: str = "ingest",
+                 stale_after: float = STALE_AFTER_SECONDS, heartbeat: float = HEARTBEAT_SECONDS):
+        self.output = output
+        self.path = lease_path(output)
+        self.timeout = max(0.0, timeout)
+        self.stale_after = stale_after
+        self.heartbeat = heartbeat
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.info = LeaseInfo(run_id, socket.gethostname(), os.getpid(), now, now, command)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _payload(self) -> bytes:
+        info = LeaseInfo(**{**asdict(self.info), "heartbeat_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        return json.dumps(asdict(info), sort_keys=True).encode("utf-8")
+
+    def _try_create_local(self) -> bool:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(self._payload())
+        return True
+
+    def _break_stale_local(self, holder: LeaseInfo | None) -> None:
+        # Rename aside under our own name: of two runs breaking the same stale lease, one rename wins.
+        aside = f"{self.path}.stale-{self.info.run_id}-{self.info.pid}"
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(self.path, aside)
+            log.warning("took over the stale lease of %s", holder.describe() if holder else "an unreadable lease")
+            os.remove(aside)
+
+    def _write_remote(self) -> None:
+        with FileSystems.create(self.path) as sink:
+            sink.write(self._payload())
+
+    def _try_acquire(self) -> LeaseInfo | None:
+        """None when acquired, else the live holder."""
+        holder = read_lease(self.output)
+        if _is_local(self.path):
+            if self._try_create_local():
+                return None
+            holder = read_lease(self.output)
+            if holder is None:
+                # Exists but unreadable: either being written right now or torn by a crash.
+                # Give a writer a moment before calling it stale.
+                with contextlib.suppress(FileNotFoundError):
+                    if time.time() - os.path.getmtime(self.path) > 5:
+                        self._break_stale_local(None)
+                return LeaseInfo("?", "?", 0, "?", "?") if os.path.exists(self.path) else self._try_acquire()
+            if holder_is_gone(holder, stale_after=self.stale_after):
+                self._break_stale_local(holder)
+                return None if self._try_create_local() else read_lease(self.output)
+            return holder
+        if holder is not None and not holder_is_gone(holder, stale_after=self.stale_after):
+            return holder
+        self._write_remote()
+        time.sleep(REMOTE_SETTLE_SECONDS)
+        current = read_lease(self.output)
+        if current is not None and (current.run_id, current.pid, current.host) != (
+            self.info.run_id, self.info.pid, self.info.host
+        ):
+            return current
+        return None
+
+    def acquire(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            holder = self._try_acquire()
+            if holder is None:
+                break
+            if time.monotonic() >= deadline:
+                raise LeaseHeld(self.path, holder if holder.run_id != "?" else None)
+            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())) or POLL_SECONDS)
+        self._thread = threading.Thread(target=self._beat, name="akhbar-lease-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat):
+            try:
+                current = read_lease(self.output)
+                if current is None or current.run_id != self.info.run_id or current.pid != self.info.pid:
+                    log.error("lost the output lease to %s", current.describe() if current else "nobody")
+                    return
+                temp = f"{self.path}.{self.info.pid}.inprogress"
+                with FileSystems.create(temp) as sink:
+                    sink.write(self._payload())
+                FileSystems.rename([temp], [self.path])
+            except Exception as exc:  # a missed heartbeat is not fatal; STALE_AFTER allows many
+                log.warning("lease heartbeat failed: %s: %s", type(exc).__name__, exc)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        current = read_lease(self.output)
+        if current is not None and current.run_id == self.info.run_id and current.pid == self.info.pid:
+            with contextlib.suppress(Exception):
+                FileSystems.delete([self.path])
+
+    def __enter__(self) -> OutputLease:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
+def output_problem(output: str) -> str | None:
+    """None when OUTPUT can be written (created if missing), else one line saying why not."""
+    probe = FileSystems.join(output, "state", f".write-probe-{os.getpid()}.inprogress")
+    try:
+        if _is_local(output):
+            os.makedirs(os.path.join(output, "state"), exist_ok=True)
+        with FileSystems.create(probe) as sink:
+            sink.write(b"probe")
+        FileSystems.delete([probe])
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"output {output} is not writable: {reason[:200]}"
+    return None
