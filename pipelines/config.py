@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from akhbar.schemas import FeedSpec
-from akhbar.transforms.web.pagemeta import named_zone
 from akhbar.transforms.text.topics import TopicVocabulary
+from akhbar.transforms.web.pagemeta import named_zone
 from akhbar.transforms.web.urls import is_http_url
 
 _FEED_KEYS = {"name", "url", "topic", "trust_categories", "timezone"}

@@ -68,6 +68,9 @@ class ExtractArticleFn(beam.DoFn):
             yield _reject(result)
             return
         counter("articles_extracted").inc()
+        counter(f"date_source.{result['date_source']}").inc()
+        for note in result["_hints"].get("date_notes", ()):  # date_ignored.<reason>, date_page_overrides_feed
+            counter(note).inc()
         yield result
 
 
