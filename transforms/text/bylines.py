@@ -71,7 +71,7 @@ def _vocabulary() -> _Vocabulary:
         credit_words=frozenset(normalize_match(w).lower() for w in rules["credit_words"]),
         not_person_keys=frozenset(normalize_match(w).lower() for w in rules["not_person_names"]),
         place_keys=_gazetteer_places(),
-        sentence_words=frozenset(normalize_match(w) for w in configs.load_yaml("gazetteer.yaml")["stop"]),
+        sentence_words=frozenset(normalize_match(w) for w in rules["sentence_words"]),
     )
 
 
