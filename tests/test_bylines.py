@@ -40,6 +40,19 @@ def test_never_an_author(raw):
     assert author_names(raw, SITE) == []
 
 
+@pytest.mark.parametrize("raw, people", [
+    ("الدوحة - قناة المشرق", []),  # place and channel
+    ("بيروت ـ المشرق.نت", []),  # a tatweel as the dash, a site's domain-like name
+    ("المشرق.نت - سامي فارس", ["سامي فارس"]),
+    ("الرباط - مرصد الأخبار الإخبارية", []),
+    ("باريس - رويترز", []),
+    ("عمّان - د ب أ", []),
+    ("قناة 24", []),
+])
+def test_feed_author_strings_with_datelines_and_outlets(raw, people):
+    assert author_names(raw, SITE) == people
+
+
 def test_meta_author_and_dateline_forms():
     assert author_names("محمد علي - عمّان", SITE) == ["محمد علي"]
     assert author_names("سارة أحمد; يوسف حداد", SITE) == ["سارة أحمد", "يوسف حداد"]

@@ -25,6 +25,7 @@ MAX_AUTHORS = 8
 _URL_LIKE = re.compile(r"https?:|www\.|[/\\@=?#]|\.(?:png|jpe?g|gif|svg|webp|php|html?|aspx?|com|net|org)\b", re.I)
 _DASH = r"[\-–—|/]"
 # A name is letters (Arabic or Latin), with spaces, a hyphen, an apostrophe or an initial's dot.
+_DOMAIN_LIKE = re.compile(r"[^\W\d_]{2,}\.[^\W\d_]{2,}")  # «العربية.نت», "alwatan.news": a site
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\s.'’\-])*$")
 _LIST_SPLIT = re.compile(r"\s*(?:[،,؛;&]|\band\b|\s+و\s+)\s*")
 _GLUED_AND = re.compile(r"\s+و(?=[^\W\d_]{2,})")
@@ -33,7 +34,7 @@ _GLUED_AND = re.compile(r"\s+و(?=[^\W\d_]{2,})")
 @dataclass(frozen=True)
 class _Vocabulary:
     opener: re.Pattern[str]
-    credit_words: frozenset[str]
+    credit_words: frozenset[str]  # developer credits and organisation words
     not_person_keys: frozenset[str]
     place_keys: frozenset[str]
     sentence_words: frozenset[str]  # particles and verbs of saying: a name never holds them
@@ -68,7 +69,7 @@ def _vocabulary() -> _Vocabulary:
     )
     return _Vocabulary(
         opener=opener,
-        credit_words=frozenset(normalize_match(w).lower() for w in rules["credit_words"]),
+        credit_words=frozenset(normalize_match(w).lower() for w in rules["credit_words"] + rules["organisation_words"]),
         not_person_keys=frozenset(normalize_match(w).lower() for w in rules["not_person_names"]),
         place_keys=_gazetteer_places(),
         sentence_words=frozenset(normalize_match(w) for w in rules["sentence_words"]),
@@ -92,25 +93,17 @@ def _names_after_opener(text: str) -> str | None:
     return " ".join(display.split()[skipped:]) or None
 
 
-def _without_dateline(name: str) -> str | None:
-    """«محمد علي - عمّان» → «محمد علي»; a place alone, or «(دبي - الوطن)», → None."""
+def _without_dateline(name: str) -> list[str]:
+    """The parts of «محمد علي - عمّان» that may be the name, likeliest first; [] for «(دبي - الوطن)»."""
     name = name.strip(" \t.:،,-–—")
     if name.startswith("(") and name.endswith(")"):
-        return None  # «(دبي - الوطن)», «(رويترز)»: a dateline or a credit, never a byline
+        return []  # «(دبي - الوطن)», «(رويترز)»: a dateline or a credit, never a byline
     name = re.sub(r"\s*\([^)]*\)\s*", " ", name).strip()
     parts = [p.strip(" .:،,") for p in re.split(r"\s*" + _DASH + r"\s*|\s*،\s*", name) if p.strip(" .:،,")]
-    if not parts:
-        return None
     places = _vocabulary().place_keys
     people = [p for p in parts if normalize_match(p) not in places]
-    if not people:
-        return None
-    # A dateline place is one or two words; the name is the part that is not a known place,
-    # else the first part of two or more words.
-    for part in people:
-        if len(part.split()) >= 2:
-            return part
-    return people[0]
+    # A dateline place is one or two words and the name two or more: longer parts first.
+    return sorted(people, key=lambda p: len(p.split()) < 2)
 
 
 def _split_names(names: str) -> list[str]:
@@ -131,7 +124,7 @@ def is_person_name(name: str, not_names: Iterable[str] = ()) -> bool:
     words = name.split()
     if not 2 <= len(words) <= MAX_NAME_WORDS or not _NAME_CHARS.match(name):
         return False
-    if _URL_LIKE.search(name):
+    if _URL_LIKE.search(name) or _DOMAIN_LIKE.search(name):
         return False
     vocabulary = _vocabulary()
     key_words = [w.lower() for w in normalize_match(name).split()]
@@ -173,8 +166,8 @@ def author_names(raw: str, not_names: Iterable[str] = ()) -> list[str]:
         return []
     people = []
     for piece in _split_names(names):
-        name = _without_dateline(piece)
-        if name and is_person_name(name, not_names):
+        name = next((part for part in _without_dateline(piece) if is_person_name(part, not_names)), None)
+        if name:
             people.append(name)
     return _dedupe(people)
 
