@@ -44,9 +44,11 @@ def test_never_an_author(raw):
     ("الدوحة - قناة المشرق", []),  # place and channel
     ("بيروت ـ المشرق.نت", []),  # a tatweel as the dash, a site's domain-like name
     ("المشرق.نت - سامي فارس", ["سامي فارس"]),
+    ("طرابلس ـ رامي عيسى", ["رامي عيسى"]),  # a tatweel as the dash before a name
     ("الرباط - مرصد الأخبار الإخبارية", []),
     ("باريس - رويترز", []),
     ("عمّان - د ب أ", []),
+    ("سان فرانسيسكو - أ ف ب", []),  # a place of three words, then the wire
     ("قناة 24", []),
 ])
 def test_feed_author_strings_with_datelines_and_outlets(raw, people):

@@ -43,6 +43,7 @@ from akhbar.transforms.web.pagemeta import (
     KIND_META,
     DateCandidate,
     DateChoice,
+    PageFacts,
     choose_publication,
     named_zone,
     outlet_zone,
@@ -355,6 +356,27 @@ def page_metadata(tree: HtmlElement, default_url: str | None) -> Document:
     return metadata
 
 
+def page_facts(
+    tree: HtmlElement, page_url: str, sitename: str | None, *, entry: FeedEntry | None, fetched_at: datetime
+) -> tuple[PageFacts, list[str], DateChoice]:
+    """What the page states (``read_page``), the names that stand for its site, and its dating.
+
+    JSON-LD and ``<meta>`` first; the body markup (``<time>``, date lines, bylines, ``<h1>``) is
+    read only when they leave the date without a time of day or name no person as author.
+    """
+    facts = read_page(tree, with_body=False)
+    host = urlsplit(page_url).hostname
+    site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
+    dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
+                          page_offsets=facts.stated_offsets)
+    if not (dating.date_source == "page" and dating.timed and merge_authors([facts.json_ld_authors], site_names)):
+        facts = read_page(tree)
+        site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
+        dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
+                              page_offsets=facts.stated_offsets)
+    return facts, site_names, dating
+
+
 def _extract_main_text(tree: HtmlElement, url: str, *, fast: bool) -> Document | None:
     return trafilatura.bare_extraction(
         tree,
@@ -393,7 +415,6 @@ def article_from_html(
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
     # Metadata before extraction, on the untouched tree (bare_extraction works on a copy).
     metadata = page_metadata(tree, final_url or url)
-    facts = read_page(tree)
     captions = figure_captions(tree)
     document = _extract_main_text(tree, final_url or url, fast=True)
     if document is None or prose_word_count(document.text or "") < settings.min_words:
@@ -403,11 +424,8 @@ def article_from_html(
     if document is None or not (document.text or "").strip():
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
     page_url = final_url or url
-    site_names = site_identity(metadata.sitename, *facts.site_names, entry.source if entry else None,
-                               host=urlsplit(page_url).hostname)
     fetched = fetched_at or datetime.now(UTC)
-    dating = date_article(facts.dates, url=page_url, fetched_at=fetched, entry=entry,
-                          page_offsets=facts.stated_offsets)
+    facts, site_names, dating = page_facts(tree, page_url, metadata.sitename, entry=entry, fetched_at=fetched)
     return _finish(
         text=document.text,
         url=url,

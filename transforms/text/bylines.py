@@ -24,6 +24,7 @@ MAX_NAME_WORDS = 6
 MAX_AUTHORS = 8
 _URL_LIKE = re.compile(r"https?:|www\.|[/\\@=?#]|\.(?:png|jpe?g|gif|svg|webp|php|html?|aspx?|com|net|org)\b", re.I)
 _DASH = r"[\-–—|/]"
+_SPACED_TATWEEL = re.compile(r"(?:^|\s)ـ+(?=\s)")
 # A name is letters (Arabic or Latin), with spaces, a hyphen, an apostrophe or an initial's dot.
 _DOMAIN_LIKE = re.compile(r"[^\W\d_]{2,}\.[^\W\d_]{2,}")  # «العربية.نت», "alwatan.news": a site
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\s.'’\-])*$")
@@ -100,10 +101,21 @@ def _without_dateline(name: str) -> list[str]:
         return []  # «(دبي - الوطن)», «(رويترز)»: a dateline or a credit, never a byline
     name = re.sub(r"\s*\([^)]*\)\s*", " ", name).strip()
     parts = [p.strip(" .:،,") for p in re.split(r"\s*" + _DASH + r"\s*|\s*،\s*", name) if p.strip(" .:،,")]
+    if len(parts) >= 2 and _is_credit(parts[-1]):
+        return []  # «ريو دي جانيرو - د ب أ»: a place, then the wire or outlet that filed it
     places = _vocabulary().place_keys
     people = [p for p in parts if normalize_match(p) not in places]
     # A dateline place is one or two words and the name two or more: longer parts first.
     return sorted(people, key=lambda p: len(p.split()) < 2)
+
+
+def _is_credit(part: str) -> bool:
+    """A wire, outlet or desk named where a dateline names its source («د ب أ», «رويترز», «العربية.نت»)."""
+    vocabulary = _vocabulary()
+    key = normalize_match(part).lower()
+    words = key.split()
+    return (key in vocabulary.not_person_keys or all(len(w.strip(".")) <= 1 for w in words)
+            or any(w in vocabulary.credit_words for w in words) or bool(_DOMAIN_LIKE.search(part)))
 
 
 def _split_names(names: str) -> list[str]:
@@ -156,7 +168,8 @@ def author_names(raw: str, not_names: Iterable[str] = ()) -> list[str]:
     """People named in one author string: a byline («كتبت: …», "By …") or a metadata value."""
     if not raw or not raw.strip():
         return []
-    text = normalize_display(raw).strip()
+    # A tatweel between spaces is a dash («القاهرة ـ name»); display form would delete it.
+    text = normalize_display(_SPACED_TATWEEL.sub(" - ", raw)).strip()
     if _URL_LIKE.search(text) and " " not in text.strip():
         return []  # a profile or logo URL, a file name
     not_names = tuple(not_names)
