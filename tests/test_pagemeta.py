@@ -330,3 +330,25 @@ def test_real_pages_dates_against_htmldate():
         assert article["authors"] == [] or name == "assabah_tn.html"
     cnn_page = extract(decode_html((PAGES / "cnn_arabic_utf8.html").read_bytes())[0], url=cnn)
     assert cnn_page["published_at"] == dt.datetime(2013, 8, 3, 22, 21, tzinfo=UTC)
+
+
+def test_site_name_known_only_from_the_title_is_no_author_and_the_headline_wins():
+    page = render_page(head="<meta name='author' content='صوت المدينة'>",
+                       title=f"{HEADLINE} - صوت المدينة")
+    article = extract(page, url="https://www.example.com/a/1")
+    assert article["authors"] == [] and article["title"] == HEADLINE
+
+
+def test_wall_clock_read_in_the_zone_of_the_pages_locale():
+    page = render_page(head="<meta property='og:locale' content='ar_EG'>"
+                            "<meta property='article:published_time' content='الأربعاء، 14 مارس 2021 - 09:40 م'>")
+    article = extract(page, url="https://www.example.com/a/1", fetched_at=dt.datetime(2021, 3, 15, tzinfo=UTC))
+    assert article["published_at"] == dt.datetime(2021, 3, 14, 19, 40, tzinfo=UTC)  # Cairo, UTC+2
+
+
+def test_date_line_found_by_its_wording_outside_any_marked_element():
+    page = render_page(header="<figure><img src='/a.jpg'></figure><div><p>صورة من الافتتاح</p></div>"
+                              "<div><b>تاريخ النشر:</b> 02/03/2022 - 11:20</div>")
+    article = extract(page, url="https://www.example-news.sa/a/1")
+    assert article["published_at"] == dt.datetime(2022, 3, 2, 8, 20, tzinfo=UTC)  # Riyadh, UTC+3
+    assert article["date_source"] == "text"

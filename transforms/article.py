@@ -82,10 +82,37 @@ def _is_site_name(part: str, site_names: Sequence[str]) -> bool:
     return False
 
 
-def clean_title(title: str | None, site_names: Sequence[str], feed_title: str | None) -> str | None:
-    """The headline without the site's name before or after a separator («الوطن | …», «… - الوطن»)."""
+def title_edges(title: str | None) -> list[str]:
+    """The short first and last parts of a separated title: where pages put the site's name."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title or "") if p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in (parts[0], parts[-1]) if len(p.split()) <= 4]
+
+
+def _not_title_edges(meta_authors: Sequence[str], *titles: str | None) -> list[str]:
+    """Meta authors less those that are a title's short edge («… - صوت المدينة»): a site name the
+    page states nowhere else. Bylines and JSON-LD persons are not checked so: an opinion page's
+    title may end with its columnist's name."""
+    edges = {name_key(edge) for title in titles for edge in title_edges(title)}
+    return [a for a in meta_authors if name_key(a) not in edges]
+
+
+def clean_title(
+    title: str | None, site_names: Sequence[str], feed_title: str | None, headline: str | None = None
+) -> str | None:
+    """The headline without the site's name before or after a separator («الوطن | …», «… - الوطن»).
+
+    When the page's own headline (``<h1>`` or JSON-LD) is one side of the separator, it is the title.
+    """
     if feed_title and title and normalize_match(feed_title) in normalize_match(title):
         title = feed_title
+    if title and headline:
+        key = normalize_match(headline)
+        for part in _TITLE_SEPARATORS.split(title.strip()):
+            if key and normalize_match(part) == key:
+                title = part
+                break
     if title and site_names:
         parts = [p for p in _TITLE_SEPARATORS.split(title.strip()) if p.strip()]
         while len(parts) > 1 and _is_site_name(parts[0], site_names):
@@ -292,12 +319,13 @@ def date_article(
     fetched_at: datetime,
     entry: FeedEntry | None = None,
     page_offsets: Iterable[timedelta] = (),
+    country: str | None = None,
 ) -> DateChoice:
     """``published_at``, ``date`` and ``date_source`` of an article from everything that dates it."""
     configured = entry.timezone if entry and named_zone(entry.timezone) else None
     feed_offset = timedelta(minutes=entry.utc_offset_minutes) if entry and entry.utc_offset_minutes else None
     zone = outlet_zone(configured=configured, page_offsets=page_offsets, feed_offset=feed_offset,
-                       host=urlsplit(url).hostname if url else None)
+                       host=urlsplit(url).hostname if url else None, country=country)
     from_url = url_candidate(url)
     return choose_publication(
         [*candidates, from_url] if from_url else candidates,
@@ -368,12 +396,12 @@ def page_facts(
     host = urlsplit(page_url).hostname
     site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
     dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
-                          page_offsets=facts.stated_offsets)
+                          page_offsets=facts.stated_offsets, country=facts.country)
     if not (dating.date_source == "page" and dating.timed and merge_authors([facts.json_ld_authors], site_names)):
         facts = read_page(tree)
         site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
         dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
-                              page_offsets=facts.stated_offsets)
+                              page_offsets=facts.stated_offsets, country=facts.country)
     return facts, site_names, dating
 
 
@@ -430,9 +458,11 @@ def article_from_html(
         text=document.text,
         url=url,
         canonical_url=_canonical(page_url, metadata.url),
-        title=clean_title(metadata.title or facts.headline, site_names, entry.title if entry else None),
+        title=clean_title(metadata.title or facts.headline, site_names, entry.title if entry else None,
+                          facts.headline),
         description=metadata.description,
-        author_groups=[facts.json_ld_authors, facts.byline_texts, facts.meta_authors,
+        author_groups=[facts.json_ld_authors, facts.byline_texts,
+                       _not_title_edges(facts.meta_authors, metadata.title, tree.findtext(".//title")),
                        entry.authors if entry else ()],
         dating=dating,
         fetched_at=fetched,

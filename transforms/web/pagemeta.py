@@ -68,6 +68,7 @@ class PageFacts:
     site_names: tuple[str, ...] = ()
     headline: str | None = None  # the page's <h1>, or JSON-LD headline
     body_read: bool = True  # False: only JSON-LD and <meta> were read (no <time>, date line, byline, <h1>)
+    country: str | None = None  # ISO 3166 code the page's locale or geo metadata names (og:locale ar_EG)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,9 @@ class _Marked:
 # One XPath returns, in document order, the headings, the <time> elements and the marking
 # attributes (as strings that know their element): evaluated in C, it costs a fraction of a
 # Python walk over every element of a 60 KB page.
+_CUE_XPATH = etree.XPath(
+    "//text()[contains(., 'نشر') or contains(., 'تاريخ') or contains(., 'تحديث') or contains(., 'Published')]"
+)
 _MARKED_XPATH = etree.XPath("//h1|//time|//@class|//@id|//@itemprop|//@property|//@rel")
 
 
@@ -248,6 +252,24 @@ def _walk(tree: HtmlElement) -> _Marked:
         elif len(element) <= 6:
             found.date_lines.append(element)
     return found
+
+
+_LOCALE_COUNTRY = re.compile(r"^[a-z]{2}[-_]([a-z]{2})$", re.I)
+
+
+def _page_country(tree: HtmlElement, meta_values: dict[str, list[str]]) -> str | None:
+    """The country the page's locale or geo metadata names: og:locale «ar_EG», <html lang="ar-JO">,
+    geo.region «SA-01». "ar_AR" is Facebook's generic Arabic, no country."""
+    values = [*meta_values.get("og:locale", ()), tree.get("lang") or "", *meta_values.get("content-language", ())]
+    for value in values:
+        found = _LOCALE_COUNTRY.match(value.strip())
+        if found and found.group(1).upper() != "AR":
+            return found.group(1).lower()
+    for value in [*meta_values.get("geo.region", ()), *meta_values.get("geo.country", ())]:
+        code = value.strip()[:2]
+        if code.isalpha() and len(value.strip()) in (2, 5, 6):
+            return code.lower()
+    return None
 
 
 def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
@@ -302,6 +324,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             note_offset(_stamp(value))
     for key in ("og:site_name", "application-name", "twitter:site", "publisher", "copyright"):
         site_names.extend(v for v in meta_values.get(key, ()) if v.strip())
+    country = _page_country(tree, meta_values)
     meta_authors = [v for key in ("author", "article:author", "dc.creator", "dcterms.creator", "sailthru.author",
                                   "parsely-author", "byl") for v in meta_values.get(key, ())]
 
@@ -314,6 +337,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             site_names=tuple(dict.fromkeys(n.strip().lstrip("@") for n in site_names if n.strip())),
             headline=headline,
             body_read=False,
+            country=country,
         )
     marked = _walk(tree)
     # schema.org microdata and Dublin Core RDFa on any element («<span property="dc:date" content=…>»).
@@ -363,6 +387,19 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
                 note_offset(stamp)
                 line_candidates.append(DateCandidate(KIND_LINE, stamp, True))
                 break
+    if not line_candidates:
+        # Last: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
+        for text_node in _CUE_XPATH(tree)[:MAX_LINES]:
+            element = text_node.getparent()
+            text = _text(element, MAX_LINE_CHARS) if element is not None else ""
+            if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
+                continue
+            stamp = _stamp(text)
+            if stamp is None or _in_page_chrome(element):
+                continue
+            note_offset(stamp)
+            line_candidates.append(DateCandidate(KIND_LINE, stamp, True))
+            break
     dates.extend(sorted(line_candidates, key=lambda c: not c.after_headline))
 
     byline_texts = []
@@ -378,6 +415,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
         meta_authors=tuple(meta_authors),
         site_names=tuple(dict.fromkeys(n.strip().lstrip("@") for n in site_names if n.strip())),
         headline=headline,
+        country=country,
     )
 
 
@@ -420,7 +458,12 @@ def host_zone(host: str | None) -> tzinfo | None:
     """The zone of a country-code domain's capital (``configs/pagemeta.yaml``), for a last resort."""
     if not host:
         return None
-    return named_zone(_rules().cctld_timezones.get(host.rsplit(".", 1)[-1].lower()))
+    return country_zone(host.rsplit(".", 1)[-1])
+
+
+def country_zone(country: str | None) -> tzinfo | None:
+    """The zone of a country (ISO 3166 code, as in country-code domains) in ``configs/pagemeta.yaml``."""
+    return named_zone(_rules().cctld_timezones.get((country or "").lower()))
 
 
 def outlet_zone(
@@ -429,9 +472,11 @@ def outlet_zone(
     page_offsets: Iterable[timedelta] = (),
     feed_offset: timedelta | None = None,
     host: str | None = None,
+    country: str | None = None,
 ) -> tzinfo | None:
     """The outlet's zone, best evidence first: the feeds file, an offset the page states (a zero
-    offset is a CMS default and says little), the feed's pubDate offset, the host's country."""
+    offset is a CMS default and says little), the feed's pubDate offset, the host's country-code
+    domain, the country of the page's locale."""
     zone = named_zone(configured)
     if zone is not None:
         return zone
@@ -440,7 +485,7 @@ def outlet_zone(
         return timezone(stated.most_common(1)[0][0])
     if feed_offset:
         return timezone(feed_offset)
-    return host_zone(host)
+    return host_zone(host) or country_zone(country)
 
 
 def implausible_reason(instant: datetime, fetched_at: datetime) -> str | None:
