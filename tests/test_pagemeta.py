@@ -352,3 +352,10 @@ def test_date_line_found_by_its_wording_outside_any_marked_element():
     article = extract(page, url="https://www.example-news.sa/a/1")
     assert article["published_at"] == dt.datetime(2022, 3, 2, 8, 20, tzinfo=UTC)  # Riyadh, UTC+3
     assert article["date_source"] == "text"
+
+
+def test_description_known_to_be_site_wide_is_no_lead_even_when_it_shares_words():
+    body = "افتتحت البلدية مكتبة عامة جديدة في وسط المدينة تضم آلاف الكتب وقاعات للأطفال."
+    home = "أخبار المدينة: البلدية والمكتبة العامة والأطفال والكتب في وسط المدينة كل يوم"
+    assert lead_from_description(home, None, body) == home
+    assert lead_from_description(home, None, body, site_wide=[home]) is None

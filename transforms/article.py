@@ -140,14 +140,30 @@ def _first_paragraph(body: str) -> str | None:
     return None
 
 
+_PROCLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+
+
+def _light_stem(word: str) -> str:
+    """A match-form word without its proclitic («والمكتبة» → «مكتبه»), for word overlap."""
+    for prefix in _PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix):]
+    return word
+
+
 def lead_from_description(
-    description: str | None, title: str | None, body: str, site_names: Sequence[str] = ()
+    description: str | None,
+    title: str | None,
+    body: str,
+    site_names: Sequence[str] = (),
+    site_wide: Iterable[str] = (),
 ) -> str | None:
     """A page's meta description as lead: only the article's own, never a site-wide one.
 
-    A site-wide description (the slogan in og:description on every page) names the site, or
-    shares few words with the article; one that merely repeats the title or the body's opening
-    adds nothing.
+    A site-wide description (the slogan in og:description on every page) is one of ``site_wide``
+    (the home page's og:description, or a description seen on many of the source's pages, when
+    the caller knows them), names the site, or shares few words with the article; one that
+    merely repeats the title or the body's opening adds nothing.
     """
     if not description:
         return None
@@ -157,13 +173,13 @@ def lead_from_description(
         return None
     if title and key == normalize_match(title):
         return None
-    if any(name_key(description) == name_key(n) for n in site_names):
+    if any(name_key(description) == name_key(n) for n in [*site_names, *site_wide]):
         return None
     opening = normalize_match(body[:3000])
     if key[:60] in opening:
         return None
-    words = [w for w in match_tokens(description) if len(w) >= 3]
-    body_words = set(match_tokens(opening))
+    words = [_light_stem(w) for w in match_tokens(description) if len(w) >= 3]
+    body_words = {_light_stem(w) for w in match_tokens(opening)}
     if not words or sum(w in body_words for w in words) / len(words) < LEAD_MIN_BODY_OVERLAP:
         return None
     return description

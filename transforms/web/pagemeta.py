@@ -121,9 +121,8 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
         text = script.text or ""
         if not text.strip() or len(text) > MAX_JSONLD_CHARS:
             continue
-        try:
-            data = json.loads(text, strict=False)
-        except ValueError:
+        data = _loads_lenient(text)
+        if data is None:
             continue
         stack = [data]
         while stack:
@@ -132,9 +131,27 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
                 stack.extend(reversed(node))
             elif isinstance(node, dict):
                 yield node
-                graph = node.get("@graph")
-                if isinstance(graph, list):
-                    stack.extend(reversed(graph))
+                for key in ("@graph", "mainEntity"):
+                    if isinstance(node.get(key), (list, dict)):
+                        stack.append(node[key])
+
+
+_JSON_WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|/\*\s*<!\[CDATA\[\s*\*/)|(?:-->|//\s*\]\]>|/\*\s*\]\]>\s*\*/)\s*$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def _loads_lenient(text: str) -> object | None:
+    """JSON-LD as CMSes write it: control characters in strings, HTML comment or CDATA wrappers,
+    trailing commas. None when it still does not parse."""
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        pass
+    repaired = _TRAILING_COMMA.sub(r"\1", _JSON_WRAPPERS.sub("", text))
+    try:
+        return json.loads(repaired, strict=False)
+    except ValueError:
+        return None
 
 
 def _types(node: dict) -> set[str]:
@@ -188,6 +205,8 @@ def _text(element: HtmlElement, limit: int = 100_000) -> str:
 
 
 def _stamp(value: object) -> Timestamp | None:
+    if isinstance(value, list) and value:  # JSON-LD allows a list of values
+        value = value[0]
     return parse_timestamp(value) if isinstance(value, str) else None
 
 
