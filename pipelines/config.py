@@ -7,6 +7,7 @@
         url: https://example.org/rss.xml
         topic: politics           # optional default topic, a slug from configs/topics.yaml
         trust_categories: false   # optional: let the feed's <category> decide the topic
+        timezone: Asia/Amman      # optional IANA zone of the outlet: `date` is its calendar day
 
 Unknown keys, missing keys, non-http URLs and unknown topic slugs are errors that name the
 feed and the key, raised as ``ConfigError`` (the CLI turns it into a one-line message, exit 2).
@@ -21,9 +22,10 @@ import yaml
 
 from akhbar.schemas import FeedSpec
 from akhbar.transforms.text.topics import TopicVocabulary
+from akhbar.transforms.web.pagemeta import named_zone
 from akhbar.transforms.web.urls import is_http_url
 
-_FEED_KEYS = {"name", "url", "topic", "trust_categories"}
+_FEED_KEYS = {"name", "url", "topic", "trust_categories", "timezone"}
 
 
 class ConfigError(ValueError):
@@ -73,5 +75,9 @@ def parse_feeds(data: Any, origin: str = "feeds") -> list[FeedSpec]:
         trust = item.get("trust_categories", False)
         if not isinstance(trust, bool):
             raise ConfigError(f"{where}: trust_categories must be true or false")
-        specs.append(FeedSpec(name=item["name"].strip(), url=url, topic=topic, trust_categories=trust))
+        zone = item.get("timezone")
+        if zone is not None and (not isinstance(zone, str) or named_zone(zone.strip()) is None):
+            raise ConfigError(f"{where}: timezone {str(zone)[:50]!r} is not an IANA zone name such as 'Africa/Cairo'")
+        specs.append(FeedSpec(name=item["name"].strip(), url=url, topic=topic, trust_categories=trust,
+                              timezone=zone.strip() if zone else None))
     return specs

@@ -173,10 +173,14 @@ def _iter_rows(output: str, table: str, run_id: str, columns: list[str]) -> Iter
             part.split("=", 1) for part in path.relative_to(root).parent.parts if "=" in part
         )
         fixed = {column: _partition_value(column, partition.get(column)) for column in partition_columns}
-        table = pq.ParquetFile(path).read(columns=file_columns, use_threads=False)
-        values = [table.column(column).to_pylist() for column in file_columns]
+        parquet = pq.ParquetFile(path)
+        # Files written before a column existed (schema versions) lack it: it reads as null.
+        present = [c for c in file_columns if c in parquet.schema_arrow.names]
+        table = parquet.read(columns=present, use_threads=False)
+        missing = dict.fromkeys(c for c in file_columns if c not in present)
+        values = [table.column(column).to_pylist() for column in present]
         for row_values in zip(*values, strict=True):
-            yield {**dict(zip(file_columns, row_values, strict=True)), **fixed}
+            yield {**dict(zip(present, row_values, strict=True)), **missing, **fixed}
 
 
 def _partition_value(column: str, text: str | None):
@@ -185,15 +189,32 @@ def _partition_value(column: str, text: str | None):
     return text
 
 
+UNDATED_WARN_SHARE = 0.5  # a source whose articles are mostly dated by the fetch time has a date problem
+
+
+def undated_source_warnings(date_sources: dict[str, Counter]) -> list[str]:
+    """One line per source most of whose articles found no publication date (``date_source`` fetched)."""
+    warnings = []
+    for source, counts in sorted(date_sources.items()):
+        total = sum(counts.values())
+        fetched = counts.get("fetched", 0)
+        if total and fetched / total > UNDATED_WARN_SHARE:
+            warnings.append(f"{source}: {fetched} of {total} articles have no publication date "
+                            "(date_source fetched: dated by the fetch time, published_at null)")
+    return warnings
+
+
 def table_figures(output: str, run_id: str) -> dict[str, Any]:
     """Everything the report shows that comes from the rows this run wrote, folded row by row."""
     articles = 0
     by_source, by_topic, by_day, by_language = Counter(), Counter(), Counter(), Counter()
     exact = near = 0
+    date_sources: dict[str, Counter] = {}
     for row in _iter_rows(output, "articles", run_id,
-                          ["source", "topic", "date", "language", "duplicate_of", "near_duplicate_of"]):
+                          ["source", "topic", "date", "language", "duplicate_of", "near_duplicate_of", "date_source"]):
         articles += 1
         by_source[row["source"]] += 1
+        date_sources.setdefault(row["source"] or "(none)", Counter())[row["date_source"] or "(none)"] += 1
         by_topic[row["topic"]] += 1
         by_day[row["date"]] += 1
         by_language[row["language"]] += 1
@@ -253,6 +274,8 @@ def table_figures(output: str, run_id: str) -> dict[str, Any]:
         "articles_by_topic": _ranked_counts(by_topic),
         "articles_by_day": sorted(([k, n] for k, n in by_day.items()), key=lambda kv: str(kv[0])),
         "articles_by_language": _ranked_counts(by_language),
+        "articles_by_date_source_and_source": {source: dict(sorted(c.items())) for source, c in sorted(date_sources.items())},
+        "date_warnings": undated_source_warnings(date_sources),
         "rejects": rejects,
         "rejects_by_reason": _ranked_counts(by_reason),
         "rejects_by_stage": _ranked_counts(by_stage),
@@ -354,10 +377,13 @@ def write_run_report(output: str, run_id: str, result, started_at, finished_at) 
     metrics = {"run_id": run_id, "started_at": started_at.isoformat(), "finished_at": finished_at.isoformat(),
                "counters": counters, "distributions": distributions}
     try:
-        json_path, html_path = write_report_files(output, build_report(output, metrics))
+        report = build_report(output, metrics)
+        json_path, html_path = write_report_files(output, report)
     except Exception as exc:
         log.warning("run %s: report not written: %s: %s", run_id, type(exc).__name__, exc)
         return None
+    for warning in report["tables"].get("date_warnings") or ():
+        log.warning("run %s: %s", run_id, warning)
     log.info("run %s: report %s", run_id, html_path)
     return json_path
 

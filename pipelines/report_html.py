@@ -14,6 +14,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from akhbar.transforms.web.pagemeta import DATE_SOURCES
+
 CHART_WIDTH = 560
 LABEL_WIDTH = 190
 VALUE_WIDTH = 56
@@ -146,6 +148,10 @@ def render_html(report: dict[str, Any]) -> str:
          row["max"], round(row["mean"], 1)]
         for name, row in sorted(latency.items())
     ]
+    by_date_source = tables.get("articles_by_date_source_and_source") or {}
+    date_source_rows = [[source, *[per.get(kind, 0) for kind in DATE_SOURCES], sum(per.values())]
+                        for source, per in by_date_source.items()]
+    date_warnings = "".join(f'<p class="error">{_e(w)}</p>' for w in tables.get("date_warnings") or ())
     entity_rows = [[e["entity"], e["type"], e["mentions"], e["articles"]] for e in tables.get("top_entities") or []]
     story_rows = [[s["title"] or "", ", ".join(s["outlets"]), s["articles"], (s["first_seen"] or "")[:16].replace("T", " ")]
                   for s in tables.get("top_stories") or []]
@@ -156,7 +162,11 @@ def render_html(report: dict[str, Any]) -> str:
                  name="articles_by_source"),
         _section("Articles per topic", bar_chart("articles_by_topic", tables.get("articles_by_topic") or []),
                  name="articles_by_topic"),
-        _section("Articles per day (publication date, UTC)",
+        _section("Where publication dates came from (date_source per source)",
+                 date_warnings + _table(["source", *DATE_SOURCES, "total"], date_source_rows,
+                                        set(range(1, len(DATE_SOURCES) + 2)), "date_sources"),
+                 wide=True, name="date_sources"),
+        _section("Articles per day (publication day, outlet's own zone)",
                  bar_chart("articles_by_day", tables.get("articles_by_day") or []), name="articles_by_day"),
         _section("Rejects by reason",
                  bar_chart("rejects_by_reason", tables.get("rejects_by_reason") or report.get("rejects_by_reason_counted") or [],

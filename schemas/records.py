@@ -22,6 +22,7 @@ class FeedSpec:
     url: str
     topic: str | None = None  # slug from configs/topics.yaml, validated when the file is loaded
     trust_categories: bool = False  # map the feed's <category> values onto the vocabulary
+    timezone: str | None = None  # IANA zone of the outlet («Africa/Cairo»): its calendar day is `date`
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class FeedEntry:
     categories: tuple[str, ...] = ()
     feed_topic: str | None = None
     trust_categories: bool = False
+    timezone: str | None = None  # the feed's configured IANA zone
+    # Zone offset (minutes east of UTC) that the entry's pubDate states, else the one most of the
+    # feed's pubDates state: the outlet's zone when the feeds file names none.
+    utc_offset_minutes: int | None = None
 
 
 @dataclass(frozen=True)

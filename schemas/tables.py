@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 VERSIONS = {
     1: "walking skeleton: identity, provenance, title/lead/authors, dates, body, topic",
     2: "Arabic cleaning: body_match, language_confidence, image_captions, removed_boilerplate",
     3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
     4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
+    5: "publication metadata: date_source; from this version `date` is the outlet's local calendar day "
+       "(before: the UTC day) and published_at keeps the page's time of day",
 }
 
 UTC_TS = pa.timestamp("us", tz="UTC")
@@ -95,7 +97,7 @@ ARTICLES = pa.schema(
         _f("title", pa.string(), 1, "page title, falling back to the feed's"),
         _f("lead", pa.string(), 1, "subtitle / standfirst when the page has one", long_text=True),
         _f("authors", pa.list_(pa.string()), 1, "bylines"),
-        _f("published_at", UTC_TS, 1, "publication time in UTC (page metadata, else feed)"),
+        _f("published_at", UTC_TS, 1, "publication instant in UTC (see date_source); null when no plausible date was found"),
         _f("fetched_at", UTC_TS, 1, "when the page was fetched"),
         _f("language", pa.string(), 1, "ISO 639-1 code of the body", few_values=True),
         _f("body", pa.string(), 1, "clean article text, display form", long_text=True),
@@ -115,7 +117,8 @@ ARTICLES = pa.schema(
         _f("similarity", pa.float32(), 4, "estimated Jaccard similarity to near_duplicate_of"),
         _f("story_id", pa.string(), 4, "story the article belongs to"),
         _f("minhash", pa.binary(), 4, "MinHash signature (little-endian uint32 array), read back by later runs"),
-        _f("date", pa.string(), 1, "partition: publication date YYYY-MM-DD (UTC), else fetch date"),
+        _f("date_source", pa.string(), 5, "where published_at/date came from: feed | page | text | url | fetched (none: published_at null)", few_values=True),
+        _f("date", pa.string(), 1, "partition: publication day YYYY-MM-DD in the outlet's zone (UTC day before schema 5), else fetch day"),
         _f("topic", pa.string(), 1, "partition: slug from configs/topics.yaml"),
     ],
     metadata={"table": "articles", "schema_version": str(SCHEMA_VERSION)},
@@ -163,7 +166,7 @@ STORIES = pa.schema(
         _f("representative_title", pa.string(), 4, "title of the earliest article"),
         _f("article_ids", pa.list_(pa.string()), 4, "member articles"),
         _f("run_id", pa.string(), 4, "run that wrote the row", few_values=True),
-        _f("date", pa.string(), 4, "partition: date of first_seen"),
+        _f("date", pa.string(), 4, "partition: the date of the story's earliest article (its fetch day when undated)"),
     ],
     metadata={"table": "stories", "schema_version": str(SCHEMA_VERSION)},
 )

@@ -29,6 +29,8 @@ def test_valid_feeds_file_with_arabic_names(tmp_path):
         ({"feeds": [{"name": "أ", "url": "file:///etc/passwd"}]}, "url must be http(s)"),
         ({"feeds": [{"name": "أ", "url": "https://a.example/rss", "topic": "../../etc"}]}, "is not in configs/topics.yaml"),
         ({"feeds": [{"name": "أ", "url": "https://a.example/rss", "topic": "سياسة"}]}, "is not in configs/topics.yaml"),
+        ({"feeds": [{"name": "أ", "url": "https://a.example/rss", "timezone": "GMT+3"}]}, "is not an IANA zone name"),
+        ({"feeds": [{"name": "أ", "url": "https://a.example/rss", "timezone": "Cairo"}]}, "is not an IANA zone name"),
         ({"feeds": []}, "non-empty list"),
         ({"sources": []}, "top-level key 'feeds'"),
         ({"feeds": [{"name": "أ", "url": "https://a.example/r"}, {"name": "ب", "url": "https://a.example/r"}]}, "duplicate feed url"),
@@ -74,3 +76,9 @@ def test_cli_help_lists_options():
         assert shown.returncode == 0, shown.stderr
         assert "--output" in shown.stdout or "--url" in shown.stdout
     assert "--per-host-delay" in _akhbar("ingest", "--help").stdout
+
+
+def test_feed_timezone_is_an_iana_name():
+    feeds = parse_feeds({"feeds": [{"name": "أ", "url": "https://a.example/rss", "timezone": "Africa/Cairo"},
+                                   {"name": "ب", "url": "https://b.example/rss"}]})
+    assert [f.timezone for f in feeds] == ["Africa/Cairo", None]

@@ -84,3 +84,13 @@ def test_entity_expansion_bomb_is_bounded():
     assert time.perf_counter() - started < 10
     assert all(len(e.title or "") < 100_000 for e in parsed.entries)
     assert parsed.rejects  # refused as malformed or unparseable, not silently expanded
+
+
+def test_pubdate_offsets_are_kept_for_the_outlets_day():
+    rss = RSS.replace("Mon, 04 Nov 2024 10:30:00 +0300", "Tue, 05 Nov 2024 01:08:00 +0400")
+    spec = FeedSpec(name="الخبر اليوم", url="https://alkhabar.example/rss.xml", timezone="Asia/Dubai")
+    first, second = parse_feed(rss.encode("utf-8"), spec).entries
+    assert first.published_at == dt.datetime(2024, 11, 4, 21, 8, tzinfo=dt.UTC)  # the previous UTC day
+    assert first.utc_offset_minutes == 240 and first.timezone == "Asia/Dubai"
+    # The Arabic pubDate states no zone: the entry takes the offset most of the feed states.
+    assert second.utc_offset_minutes == 240

@@ -6,6 +6,7 @@ trafilatura extracts real pages, pyarrow writes real files.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -102,7 +103,11 @@ def test_columns_are_filled(first_run):
     for row in rows:
         assert row["title"] and row["source"] and row["body_match"] and row["word_count"] >= 40
         assert row["topic"] in vocabulary and row["topic_source"]
-        assert row["date"].isoformat() == (row["published_at"] or row["fetched_at"]).strftime("%Y-%m-%d")
+        # `date` is the outlet's own day: the UTC day of the instant, or the one after or before it.
+        moment = row["published_at"] or row["fetched_at"]
+        assert abs((dt.date.fromisoformat(str(row["date"])) - moment.date()).days) <= 1
+        assert row["date_source"] in ("feed", "page", "text", "url", "fetched")
+        assert (row["date_source"] == "fetched") == (row["published_at"] is None)
         assert row["content_hash"] and row["minhash"] and row["story_id"]
     assert sum(1 for r in rows if r["entities"]) >= len(rows) * 0.8
     assert sum(1 for r in rows if r["dates_mentioned"]) >= len(rows) * 0.5
@@ -116,6 +121,16 @@ def test_nothing_is_lost_entries_equal_articles_plus_duplicates_plus_rejects(fir
     entry_rejects = [r for r in reject_rows(output) if r["stage"] not in FEED_STAGES or r["reason"] == "entry_bad_link"]
     assert counters["entries_discovered"] == len(article_rows(output)) + counters.get("duplicates_skipped", 0) + len(entry_rejects)
     assert counters.get("duplicates_skipped", 0) >= 1  # the corpus links one article twice
+
+
+def test_every_extracted_article_is_counted_by_date_source(first_run):
+    output, counters = first_run
+    by_source = {k.removeprefix("date_source."): n for k, n in counters.items() if k.startswith("date_source.")}
+    assert sum(by_source.values()) == counters["articles_extracted"]
+    written = {}
+    for row in article_rows(output):
+        written[row["date_source"]] = written.get(row["date_source"], 0) + 1
+    assert set(written) <= set(by_source)
 
 
 def test_output_reads_with_pyarrow_hive_and_duckdb(first_run):

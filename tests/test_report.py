@@ -59,7 +59,8 @@ def _article(n: int, run_id: str, source: str, topic: str, day: int, **extra) ->
     return {"article_id": f"{run_id}-a{n}", "url": f"https://akhbar.example/{run_id}/{n}", "source": source,
             "title": f"عنوان الخبر رقم {n} عن مفاوضات المياه", "language": "ar", "run_id": run_id,
             "published_at": datetime.fromisoformat(UTC_TS.format(day, n)), "body": "نص الخبر",
-            "story_id": extra.pop("story_id", f"s-{run_id}-{n}"), "date": f"2024-11-0{day}", "topic": topic, **extra}
+            "story_id": extra.pop("story_id", f"s-{run_id}-{n}"), "date": f"2024-11-0{day}", "topic": topic,
+            "date_source": extra.pop("date_source", "page"), **extra}
 
 
 def _make_output(output: Path) -> None:
@@ -67,9 +68,9 @@ def _make_output(output: Path) -> None:
     latest = [
         _article(1, "r2", a, "politics", 4, story_id="s-shared"),
         _article(2, "r2", b, "politics", 4, story_id="s-shared", near_duplicate_of="r2-a1", similarity=0.8),
-        _article(3, "r2", a, "economy", 5),
-        _article(4, "r2", a, "economy", 5, duplicate_of="r2-a3", story_id="s-r2-3"),
-        _article(5, "r2", b, "politics", 5),
+        _article(3, "r2", a, "economy", 5, date_source="fetched"),
+        _article(4, "r2", a, "economy", 5, duplicate_of="r2-a3", story_id="s-r2-3", date_source="fetched"),
+        _article(5, "r2", b, "politics", 5, date_source="feed"),
         _article(6, "r2", c, "sport", 6),
     ]
     older = [_article(1, "r1", a, "culture", 3), _article(2, "r1", c, "health", 3)]
@@ -363,3 +364,29 @@ def test_metrics_behind_a_chain_of_many_thousand_bundles_are_read():
 
     counters, _ = metric_values(Result())
     assert counters == {"pages_fetched": 1}
+
+
+def test_report_counts_date_sources_per_source_and_warns_on_mostly_undated_sources(report_output):
+    report = json.loads((report_output / "reports" / "r2.json").read_text(encoding="utf-8"))
+    by_source = report["tables"]["articles_by_date_source_and_source"]
+    rows = _query(report_output, "SELECT source, date_source, count(*) FROM read_parquet('{out}/articles/**/*.parquet', "
+                                 "hive_partitioning=true) WHERE run_id = 'r2' GROUP BY 1, 2")
+    assert {(src, kind): n for src, per in by_source.items() for kind, n in per.items()} == {
+        (src, kind): n for src, kind, n in rows}
+    # Two of the first source's three articles were dated by the fetch: that source alone is named.
+    assert len(report["tables"]["date_warnings"]) == 1 and report["tables"]["date_warnings"][0].startswith(SOURCES[0])
+    page = (report_output / "reports" / "r2.html").read_text(encoding="utf-8")
+    assert 'data-table="date_sources"' in page and "have no publication date" in page
+
+
+def test_report_reads_files_written_before_date_source_existed(tmp_path):
+    import pyarrow as pa
+
+    from akhbar.pipelines.report import table_figures
+
+    old_schema = pa.schema([f for f in ARTICLES if f.name != "date_source"], metadata=ARTICLES.metadata)
+    _write(tmp_path, "articles", old_schema, [_article(1, "r0", SOURCES[0], "politics", 3)])
+    figures = table_figures(str(tmp_path), "r0")
+    assert figures["articles"] == 1
+    assert figures["articles_by_date_source_and_source"] == {SOURCES[0]: {"(none)": 1}}
+    assert figures["date_warnings"] == []

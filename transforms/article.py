@@ -12,16 +12,16 @@ stages and are never written.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import trafilatura
-from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
-    extract_author,
     extract_domain,
     extract_meta_json,
     extract_sitename,
@@ -33,18 +33,29 @@ from trafilatura.utils import load_html
 
 from akhbar.schemas import ARTICLES, FeedEntry, Reject
 from akhbar.schemas.rows import ENTRY_HINTS, entry_hints
-from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
-from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
+from akhbar.transforms.text.arabic import count_words, match_tokens, normalize_display, normalize_match
+from akhbar.transforms.text.arabic_dates import Timestamp, find_dates, parse_timestamp
 from akhbar.transforms.text.boilerplate import strip_boilerplate
+from akhbar.transforms.text.bylines import authors_from_byline, merge_authors, name_key
 from akhbar.transforms.text.entities import EntityRecognizer
 from akhbar.transforms.text.language import detect_language
 from akhbar.transforms.text.topics import assign_topic
+from akhbar.transforms.web.pagemeta import (
+    KIND_META,
+    DateCandidate,
+    DateChoice,
+    PageFacts,
+    choose_publication,
+    named_zone,
+    outlet_zone,
+    read_page,
+    url_candidate,
+)
 from akhbar.transforms.web.urls import article_id, canonicalize_url, is_article_url, is_http_url
 
 ARTICLE_COLUMNS = tuple(f.name for f in ARTICLES)
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")
-# htmldate: no extensive search (it guesses from any date-like text), the original date over updates.
-_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+KIND_TEXT_INPUT = KIND_META  # a date given with an extracted text is the page's own metadata
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»•]\s+|\s*[|]\s*")
 
 
 @dataclass(frozen=True)
@@ -61,21 +72,100 @@ def empty_article() -> dict:
     return dict.fromkeys(ARTICLE_COLUMNS)
 
 
-def _clean_title(title: str | None, sitename: str | None, feed_title: str | None) -> str | None:
+def _is_site_name(part: str, site_names: Sequence[str]) -> bool:
+    key = name_key(part)
+    if not key:
+        return True
+    for name in site_names:
+        other = name_key(name)
+        if other and (key == other or (len(other) >= 4 and len(part.split()) <= 5 and (other in key or key in other))):
+            return True
+    return False
+
+
+def title_edges(title: str | None) -> list[str]:
+    """The short first and last parts of a separated title: where pages put the site's name."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title or "") if p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in (parts[0], parts[-1]) if len(p.split()) <= 4]
+
+
+def _not_title_edges(meta_authors: Sequence[str], *titles: str | None) -> list[str]:
+    """Meta authors less those that are a title's short edge («… - صوت المدينة»): a site name the
+    page states nowhere else. Bylines and JSON-LD persons are not checked so: an opinion page's
+    title may end with its columnist's name."""
+    edges = {name_key(edge) for title in titles for edge in title_edges(title)}
+    return [a for a in meta_authors if name_key(a) not in edges]
+
+
+def clean_title(
+    title: str | None, site_names: Sequence[str], feed_title: str | None, headline: str | None = None
+) -> str | None:
+    """The headline without the site's name before or after a separator («الوطن | …», «… - الوطن»).
+
+    When the page's own headline (``<h1>`` or JSON-LD) is one side of the separator, it is the title.
+    """
     if feed_title and title and normalize_match(feed_title) in normalize_match(title):
-        return normalize_display(feed_title)
-    if title and sitename:
-        parts = _TITLE_SEPARATORS.split(title)
-        site_key = normalize_match(sitename)
-        kept = [p for p in parts if normalize_match(p) != site_key]
-        if kept and len(kept) < len(parts):
-            title = " - ".join(kept)
+        title = feed_title
+    if title and headline:
+        key = normalize_match(headline)
+        for part in _TITLE_SEPARATORS.split(title.strip()):
+            if key and normalize_match(part) == key:
+                title = part
+                break
+    if title and site_names:
+        parts = [p for p in _TITLE_SEPARATORS.split(title.strip()) if p.strip()]
+        while len(parts) > 1 and _is_site_name(parts[0], site_names):
+            parts = parts[1:]
+        while len(parts) > 1 and _is_site_name(parts[-1], site_names):
+            parts = parts[:-1]
+        if len(parts) < len(_TITLE_SEPARATORS.split(title.strip())):
+            title = " - ".join(parts)
     title = title or feed_title
     return normalize_display(title)[:1000] if title else None
 
 
-def _lead_from_description(description: str | None, title: str | None, body: str) -> str | None:
-    """A page's meta description is a lead only when it is not just the body's opening or the title."""
+LEAD_MIN_BODY_OVERLAP = 0.5  # share of a description's words found in the body's opening
+LEAD_MAX_WORDS = 80
+
+
+def _first_paragraph(body: str) -> str | None:
+    for line in body.split("\n"):
+        line = line.strip()
+        if count_words(line) >= 8:
+            if count_words(line) > LEAD_MAX_WORDS:
+                sentence = re.match(r".+?[.؟?!](?=\s|$)", line)
+                line = sentence.group(0) if sentence and count_words(sentence.group(0)) >= 8 else line
+            return line[:1500]
+    return None
+
+
+_PROCLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+
+
+def _light_stem(word: str) -> str:
+    """A match-form word without its proclitic («والمكتبة» → «مكتبه»), for word overlap."""
+    for prefix in _PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix):]
+    return word
+
+
+def lead_from_description(
+    description: str | None,
+    title: str | None,
+    body: str,
+    site_names: Sequence[str] = (),
+    site_wide: Iterable[str] = (),
+) -> str | None:
+    """A page's meta description as lead: only the article's own, never a site-wide one.
+
+    A site-wide description (the slogan in og:description on every page) is one of ``site_wide``
+    (the home page's og:description, or a description seen on many of the source's pages, when
+    the caller knows them), names the site, or shares few words with the article; one that
+    merely repeats the title or the body's opening adds nothing.
+    """
     if not description:
         return None
     description = normalize_display(description)
@@ -84,7 +174,14 @@ def _lead_from_description(description: str | None, title: str | None, body: str
         return None
     if title and key == normalize_match(title):
         return None
-    if key[:60] in normalize_match(body[:2000]):
+    if any(name_key(description) == name_key(n) for n in [*site_names, *site_wide]):
+        return None
+    opening = normalize_match(body[:3000])
+    if key[:60] in opening:
+        return None
+    words = [_light_stem(w) for w in match_tokens(description) if len(w) >= 3]
+    body_words = {_light_stem(w) for w in match_tokens(opening)}
+    if not words or sum(w in body_words for w in words) / len(words) < LEAD_MIN_BODY_OVERLAP:
         return None
     return description
 
@@ -195,12 +292,13 @@ def _finish(
     canonical_url: str,
     title: str | None,
     description: str | None,
-    authors: list[str],
-    published_at: datetime | None,
-    fetched_at: datetime | None,
+    author_groups: Sequence[Iterable[str]],
+    dating: DateChoice,
+    fetched_at: datetime,
     entry: FeedEntry | None,
     run_id: str,
     settings: ExtractSettings,
+    site_names: Sequence[str] = (),
     captions: list[str] = (),
 ) -> dict | Reject:
     if len(text) > settings.max_text_chars:
@@ -217,8 +315,10 @@ def _finish(
             f"{prose} words of prose ({words} in all) after cleaning, minimum {settings.min_words}",
         )
     language, confidence = detect_language(body)
-    fetched = fetched_at or datetime.now(UTC)
-    published = published_at.astimezone(UTC) if published_at else None
+    # Byline lines the cleaner took out of the body rank after the page's own author markup.
+    removed_bylines = [authors for item in cleaned.removed if item["kind"] in ("byline", "credit")
+                       for authors in [", ".join(authors_from_byline(item["text"]))] if authors]
+    groups = [*author_groups[:2], removed_bylines, *author_groups[2:]]
     article = empty_article()
     article.update(
         article_id=article_id(canonical_url),
@@ -227,10 +327,10 @@ def _finish(
         source=entry.source if entry else None,
         feed_url=entry.feed_url if entry else None,
         title=title,
-        lead=cleaned.lead or _lead_from_description(description, title, body),
-        authors=authors,
-        published_at=published,
-        fetched_at=fetched,
+        lead=cleaned.lead or lead_from_description(description, title, body, site_names) or _first_paragraph(body),
+        authors=merge_authors(groups, site_names),
+        published_at=dating.published_at,
+        fetched_at=fetched_at,
         language=language,
         language_confidence=confidence,
         body=body,
@@ -239,10 +339,53 @@ def _finish(
         image_captions=_merge_captions(captions, cleaned.image_captions),
         removed_boilerplate=[dict(item) for item in cleaned.removed],
         run_id=run_id,
-        date=(published or fetched).astimezone(UTC).strftime("%Y-%m-%d"),
+        date_source=dating.date_source,
+        date=dating.date,
     )
-    article[ENTRY_HINTS] = entry_hints(entry)
+    article[ENTRY_HINTS] = {**entry_hints(entry), "date_notes": list(dating.notes)}
     return article
+
+
+_HOST_PREFIXES = ("www", "m", "amp", "ar", "arabic", "arb")
+
+
+def site_identity(*names: str | None, host: str | None = None) -> list[str]:
+    """Names that stand for the site, never for an author or a headline: og:site_name, JSON-LD
+    publisher, the configured source name, and the host's registrable label («alwatan» of
+    www.alwatan.com.sa)."""
+    found = [n for n in names if n and n.strip()]
+    if host:
+        labels = [p for p in host.lower().split(".") if p not in _HOST_PREFIXES]
+        # Drop the public suffix (com, net, com.eg, co.uk): the label before it is the site's name.
+        while len(labels) > 1 and (len(labels[-1]) <= 3 or labels[-1] in ("info", "news", "online")):
+            labels.pop()
+        if labels:
+            found.append(labels[-1])
+    return list(dict.fromkeys(found))
+
+
+def date_article(
+    candidates: Sequence[DateCandidate],
+    *,
+    url: str | None,
+    fetched_at: datetime,
+    entry: FeedEntry | None = None,
+    page_offsets: Iterable[timedelta] = (),
+    country: str | None = None,
+) -> DateChoice:
+    """``published_at``, ``date`` and ``date_source`` of an article from everything that dates it."""
+    configured = entry.timezone if entry and named_zone(entry.timezone) else None
+    feed_offset = timedelta(minutes=entry.utc_offset_minutes) if entry and entry.utc_offset_minutes else None
+    zone = outlet_zone(configured=configured, page_offsets=page_offsets, feed_offset=feed_offset,
+                       host=urlsplit(url).hostname if url else None, country=country)
+    from_url = url_candidate(url)
+    return choose_publication(
+        [*candidates, from_url] if from_url else candidates,
+        fetched_at=fetched_at,
+        feed_published=entry.published_at if entry else None,
+        zone=zone,
+        zone_configured=configured is not None,
+    )
 
 
 def _canonical(url: str, declared: str | None) -> str:
@@ -260,30 +403,25 @@ def _canonical(url: str, declared: str | None) -> str:
     return canonical
 
 
-def page_metadata(tree: HtmlElement, default_url: str | None, *, want_date: bool) -> Document:
-    """The page metadata we use (title, author, url, sitename, description; date when ``want_date``).
+def page_metadata(tree: HtmlElement, default_url: str | None) -> Document:
+    """The page metadata trafilatura reads that we use (title, url, sitename, description).
 
     The same steps and results as ``trafilatura.metadata.extract_metadata`` (pinned 2.3.1), less
-    what we never read: categories, tags and licence (about a tenth of the cost of a page), and
-    htmldate's date search when the feed already dated the entry. ``tree`` is not modified.
+    what we never read: categories, tags and licence (about a tenth of the cost of a page),
+    htmldate's date search and the author search, which ``transforms/web/pagemeta.py`` does
+    (with time of day, zones and Arabic words). ``tree`` is not modified.
     """
     metadata = examine_meta(tree)
-    if metadata.author and " " not in metadata.author:
-        metadata.author = None
     try:
         metadata = extract_meta_json(tree, metadata)
     except Exception:  # trafilatura's JSON-LD parsing has bugs on odd pages; it skips them too
         pass
     if not metadata.title:
         metadata.title = extract_title(tree)
-    if not metadata.author:
-        metadata.author = extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, default_url)
     if metadata.url:
         metadata.hostname = extract_domain(metadata.url, fast=True)
-    if want_date:
-        metadata.date = find_date(tree, **_DATE_PARAMS, url=metadata.url)
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
@@ -296,6 +434,27 @@ def page_metadata(tree: HtmlElement, default_url: str | None, *, want_date: bool
             metadata.sitename = match[1]
     metadata.clean_and_trim()
     return metadata
+
+
+def page_facts(
+    tree: HtmlElement, page_url: str, sitename: str | None, *, entry: FeedEntry | None, fetched_at: datetime
+) -> tuple[PageFacts, list[str], DateChoice]:
+    """What the page states (``read_page``), the names that stand for its site, and its dating.
+
+    JSON-LD and ``<meta>`` first; the body markup (``<time>``, date lines, bylines, ``<h1>``) is
+    read only when they leave the date without a time of day or name no person as author.
+    """
+    facts = read_page(tree, with_body=False)
+    host = urlsplit(page_url).hostname
+    site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
+    dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
+                          page_offsets=facts.stated_offsets, country=facts.country)
+    if not (dating.date_source == "page" and dating.timed and merge_authors([facts.json_ld_authors], site_names)):
+        facts = read_page(tree)
+        site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
+        dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
+                              page_offsets=facts.stated_offsets, country=facts.country)
+    return facts, site_names, dating
 
 
 def _extract_main_text(tree: HtmlElement, url: str, *, fast: bool) -> Document | None:
@@ -334,9 +493,8 @@ def article_from_html(
     tree = load_html(html)
     if tree is None:
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
-    published = entry.published_at if entry and entry.published_at else None
     # Metadata before extraction, on the untouched tree (bare_extraction works on a copy).
-    metadata = page_metadata(tree, final_url or url, want_date=published is None)
+    metadata = page_metadata(tree, final_url or url)
     captions = figure_captions(tree)
     keep_word_boundaries(tree)
     document = _extract_main_text(tree, final_url or url, fast=True)
@@ -350,25 +508,25 @@ def article_from_html(
     if share >= LINK_LIST_SHARE:
         return _reject(url, entry, "link_list", f"{share:.0%} of the extracted words are link texts: "
                        "a navigation, index or link-list page, not an article")
-    feed_title = entry.title if entry else None
-    title = _clean_title(metadata.title, metadata.sitename, feed_title)
-    authors = [a.strip() for a in (metadata.author or "").split(";") if a.strip()]
-    if not authors and entry:
-        authors = list(entry.authors)
-    if published is None and metadata.date:
-        published = parse_datetime(metadata.date)
+    page_url = final_url or url
+    fetched = fetched_at or datetime.now(UTC)
+    facts, site_names, dating = page_facts(tree, page_url, metadata.sitename, entry=entry, fetched_at=fetched)
     return _finish(
         text=document.text,
         url=url,
-        canonical_url=_canonical(final_url or url, metadata.url),
-        title=title,
+        canonical_url=_canonical(page_url, metadata.url),
+        title=clean_title(metadata.title or facts.headline, site_names, entry.title if entry else None,
+                          facts.headline),
         description=metadata.description,
-        authors=authors,
-        published_at=published,
-        fetched_at=fetched_at,
+        author_groups=[facts.json_ld_authors, facts.byline_texts,
+                       _not_title_edges(facts.meta_authors, metadata.title, tree.findtext(".//title")),
+                       entry.authors if entry else ()],
+        dating=dating,
+        fetched_at=fetched,
         entry=entry,
         run_id=run_id,
         settings=settings,
+        site_names=site_names,
         captions=captions,
     )
 
@@ -388,7 +546,15 @@ def article_from_text(
         return _reject(str(url)[:500], entry, "invalid_url", "url must be http(s) (or file: for pages on disk)")
     if not (text or "").strip():
         return _reject(url, entry, "extraction_empty", "empty text")
-    published_at = parse_datetime(published) if isinstance(published, str) else published
+    fetched = datetime.now(UTC)
+    if isinstance(published, str):
+        stamp = parse_timestamp(published)
+        candidates = [DateCandidate(KIND_TEXT_INPUT, stamp)] if stamp else []
+    elif isinstance(published, datetime):
+        candidates = [DateCandidate(KIND_TEXT_INPUT, Timestamp(published, True))]
+    else:
+        candidates = []
+    dating = date_article(candidates, url=url, fetched_at=fetched, entry=entry)
     if title is None:
         first_line = text.strip().split("\n", 1)[0].strip()
         if 3 <= count_words(first_line) <= 25 and not first_line.endswith((".", "؟", "!", ":", "،")):
@@ -399,9 +565,9 @@ def article_from_text(
         canonical_url=canonicalize_url(url),
         title=title,
         description=None,
-        authors=list(entry.authors) if entry else [],
-        published_at=published_at,
-        fetched_at=None,
+        author_groups=[entry.authors if entry else ()],
+        dating=dating,
+        fetched_at=fetched,
         entry=entry,
         run_id=run_id,
         settings=settings,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import apache_beam as beam
 
 from akhbar.schemas import FetchedPage, Reject
+from akhbar.schemas.rows import ENTRY_HINTS
 from akhbar.transforms.article import DEFAULT_SETTINGS, ExtractSettings, article_from_html, enrich_article
 from akhbar.transforms.memory.allocator import return_freed_memory
 from akhbar.transforms.stages import metrics
@@ -52,6 +53,10 @@ class ExtractArticleFn(StageFn):
         )
         if not isinstance(result, Reject):
             counter(metrics.ARTICLES_EXTRACTED).inc()
+            counter(metrics.date_source(result["date_source"])).inc()
+            # date_ignored.<reason>, date_page_overrides_feed: why a page's date was not used
+            for note in result[ENTRY_HINTS].get("date_notes", ()):
+                counter(note).inc()
         yield result
 
 

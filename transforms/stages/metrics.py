@@ -82,6 +82,11 @@ def ids_expired(what: str) -> str:
     return f"{what}_ids_expired"
 
 
+def date_source(source: str) -> str:
+    """Articles by where their date came from: feed, page, text, url or fetched."""
+    return f"date_source.{source}"
+
+
 def topic_source(source: str) -> str:
     return f"topic.{source}"
 

@@ -787,14 +787,14 @@ def _aware(moment: datetime, default_tz: tzinfo) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _parse_iso(value: str, default_tz: tzinfo) -> datetime | None:
+def _parse_iso(value: str) -> datetime | None:
     try:
-        return _aware(datetime.fromisoformat(value.replace(",", ".").upper().replace(" Z", "Z")), default_tz)
+        return datetime.fromisoformat(value.replace(",", ".").upper().replace(" Z", "Z"))
     except ValueError:
         return None
 
 
-def _parse_rfc822(value: str, default_tz: tzinfo) -> datetime | None:
+def _parse_rfc822(value: str) -> datetime | None:
     parts = parsedate_tz(value)
     if parts is None:
         return None
@@ -805,8 +805,11 @@ def _parse_rfc822(value: str, default_tz: tzinfo) -> datetime | None:
         return None
     zone = _RFC822_ZONE.search(value)
     if zone and (zone.group(1)[0] in "+-" or zone.group(1).upper() in _RFC822_KNOWN_ZONES):
-        return (moment - timedelta(seconds=parts[9] or 0)).replace(tzinfo=UTC)
-    return _aware(moment, default_tz)
+        try:
+            return moment.replace(tzinfo=timezone(timedelta(seconds=parts[9] or 0)))
+        except ValueError:  # an offset of a day or more is no zone
+            return None
+    return moment
 
 
 def _clock(grammar: _Grammar, text: str, start: int) -> tuple[time, int] | None | bool:
@@ -851,7 +854,8 @@ def _zone_offset(grammar: _Grammar, text: str, start: int) -> timezone | None | 
     return timezone(timedelta(minutes=minutes))
 
 
-def _parse_arabic(value: str, default_tz: tzinfo) -> datetime | None:
+def _parse_arabic(value: str) -> tuple[datetime, bool] | None:
+    """(wall clock, naive unless a zone is written; whether a clock time is written)."""
     grammar = _grammar()
     folded = _fold(value).text
     for match in _matches(grammar, folded):
@@ -872,8 +876,43 @@ def _parse_arabic(value: str, default_tz: tzinfo) -> datetime | None:
         if zone is None:
             return None
         moment = datetime.combine(day, moment_time)
-        return _aware(moment.replace(tzinfo=zone) if zone else moment, default_tz)
+        return (moment.replace(tzinfo=zone) if zone else moment), bool(clock)
     return None
+
+
+@dataclass(frozen=True)
+class Timestamp:
+    """A timestamp as written: its wall clock, the zone it states (if any) and whether it has a time of day."""
+
+    wall: datetime  # aware in the stated zone, naive when none is written
+    has_time: bool
+
+    @property
+    def zone_stated(self) -> bool:
+        return self.wall.tzinfo is not None
+
+    def instant(self, default_tz: tzinfo = UTC) -> datetime:
+        """The UTC instant, reading a wall clock without a zone in ``default_tz``."""
+        return _aware(self.wall, default_tz)
+
+
+def parse_timestamp(value: str) -> Timestamp | None:
+    """A feed pubDate or page-metadata timestamp as written (see ``parse_datetime`` for the forms)."""
+    if not isinstance(value, str):
+        return None
+    stripped = value.strip()
+    if not stripped or len(stripped) > MAX_TIMESTAMP_CHARS:
+        return None
+    ascii_digits = to_ascii_digits(stripped)
+    if _ISO.match(ascii_digits):
+        parsed = _parse_iso(ascii_digits)
+        return Timestamp(parsed, len(ascii_digits) > 10) if parsed is not None else None
+    if ascii_digits.isascii() and _ASCII_MONTH.search(ascii_digits):
+        parsed = _parse_rfc822(ascii_digits)
+        if parsed is not None:
+            return Timestamp(parsed, ":" in ascii_digits)
+    arabic = _parse_arabic(stripped)
+    return Timestamp(*arabic) if arabic is not None else None
 
 
 def parse_datetime(value: str, default_tz: tzinfo = UTC) -> datetime | None:
@@ -884,16 +923,5 @@ def parse_datetime(value: str, default_tz: tzinfo = UTC) -> datetime | None:
     «14-09-1432 هـ, 09:40 صباحاً»). A timestamp without a zone is read in ``default_tz``.
     A malformed date gives None, never a neighbouring valid one.
     """
-    if not isinstance(value, str):
-        return None
-    stripped = value.strip()
-    if not stripped or len(stripped) > MAX_TIMESTAMP_CHARS:
-        return None
-    ascii_digits = to_ascii_digits(stripped)
-    if _ISO.match(ascii_digits):
-        return _parse_iso(ascii_digits, default_tz)
-    if ascii_digits.isascii() and _ASCII_MONTH.search(ascii_digits):
-        parsed = _parse_rfc822(ascii_digits, default_tz)
-        if parsed is not None:
-            return parsed
-    return _parse_arabic(stripped, default_tz)
+    parsed = parse_timestamp(value)
+    return parsed.instant(default_tz) if parsed is not None else None

@@ -4,20 +4,22 @@
 
 feedparser does the parsing. A malformed (``bozo``) feed that still yields entries gives those
 entries plus one ``feed_malformed`` reject naming the problem; a feed that yields nothing usable
-is one ``feed_unparseable`` reject. Arabic date strings, which feedparser leaves unparsed, go
-through ``akhbar.transforms.text.arabic_dates.parse_datetime``.
+is one ``feed_unparseable`` reject. pubDates go through
+``akhbar.transforms.text.arabic_dates.parse_timestamp`` first, which keeps the offset they state
+(feedparser's UTC reading forgets it) and reads the Arabic ones feedparser leaves unparsed.
 """
 
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
 
 from akhbar.schemas import FeedEntry, FeedSpec, Reject
-from akhbar.transforms.text.arabic_dates import parse_datetime
+from akhbar.transforms.text.arabic_dates import parse_timestamp
 from akhbar.transforms.web.urls import is_http_url
 
 STAGE = "parse_feed"
@@ -31,19 +33,32 @@ class ParsedFeed:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def _published(entry: feedparser.FeedParserDict) -> datetime | None:
+def _published(entry: feedparser.FeedParserDict) -> tuple[datetime | None, int | None]:
+    """The entry's publication instant (UTC) and the zone offset, in minutes, its pubDate states.
+
+    feedparser turns pubDates into UTC and forgets their offset, which says which calendar day
+    the outlet printed, so the raw strings are read first; feedparser's reading serves for
+    strings that state no zone we know, and our parser for the Arabic ones it leaves unparsed.
+    """
     # dict.get, not entry.get: FeedParserDict maps missing keys to look-alikes with a warning.
+    unzoned = None
+    for key in ("published", "updated", "created", "dc_date"):
+        raw = dict.get(entry, key)
+        stamp = parse_timestamp(raw) if isinstance(raw, str) and raw.strip() else None
+        if stamp is None:
+            continue
+        try:
+            instant = stamp.instant(UTC)
+        except (OverflowError, ValueError):
+            continue
+        if stamp.zone_stated:
+            return instant, int(stamp.wall.utcoffset().total_seconds() // 60)
+        unzoned = unzoned or instant
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = dict.get(entry, key)
         if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-    for key in ("published", "updated", "created", "dc_date"):
-        raw = dict.get(entry, key)
-        if isinstance(raw, str) and raw.strip():
-            value = parse_datetime(raw)
-            if value is not None:
-                return value
-    return None
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC), None
+    return unzoned, None
 
 
 def _clip(value: object) -> str | None:
@@ -79,7 +94,10 @@ def parse_feed(body: bytes, feed: FeedSpec, content_type: str | None = None) -> 
                         f"{len(raw_entries)} entries, kept the first {MAX_ENTRIES}", feed.url)
         )
         raw_entries = raw_entries[:MAX_ENTRIES]
-    for raw in raw_entries:
+    dated = [(raw, *_published(raw)) for raw in raw_entries]
+    stated = Counter(offset for _, _, offset in dated if offset is not None)
+    feed_offset = stated.most_common(1)[0][0] if stated else None
+    for raw, published_at, offset in dated:
         link = _clip(raw.get("link")) or _clip(raw.get("id"))
         if not is_http_url(link):
             result.rejects.append(
@@ -98,11 +116,13 @@ def parse_feed(body: bytes, feed: FeedSpec, content_type: str | None = None) -> 
                 feed_url=feed.url,
                 title=_clip(raw.get("title")),
                 summary=_clip(raw.get("summary")),
-                published_at=_published(raw),
+                published_at=published_at,
                 authors=authors,
                 categories=categories[:20],
                 feed_topic=feed.topic,
                 trust_categories=feed.trust_categories,
+                timezone=feed.timezone,
+                utc_offset_minutes=offset if offset is not None else feed_offset,
             )
         )
     return result
