@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from apache_beam.metrics.metric import MetricsFilter
 
 from akhbar.transforms.stages.metrics import LATENCY_PREFIX, NAMESPACE, LocalTally, histogram, percentile_ms
+from akhbar.transforms.text.entities import most_frequent_display
 
 log = logging.getLogger("akhbar")
 
@@ -185,8 +186,14 @@ def _iter_rows(output: str, table: str, run_id: str, columns: list[str]) -> Iter
             part.split("=", 1) for part in path.relative_to(root).parent.parts if "=" in part
         )
         fixed = {column: _partition_value(column, partition.get(column)) for column in partition_columns}
-        table = pq.ParquetFile(path).read(columns=file_columns, use_threads=False)
-        values = [table.column(column).to_pylist() for column in file_columns]
+        parquet = pq.ParquetFile(path)
+        # A column newer than the file (entities.display before schema v5) reads as nulls.
+        present = [column for column in file_columns if column in parquet.schema_arrow.names]
+        table = parquet.read(columns=present, use_threads=False)
+        values = [
+            table.column(column).to_pylist() if column in present else [None] * table.num_rows
+            for column in file_columns
+        ]
         for row_values in zip(*values, strict=True):
             yield {**dict(zip(file_columns, row_values, strict=True)), **fixed}
 
@@ -229,16 +236,20 @@ def table_figures(output: str, run_id: str) -> dict[str, Any]:
         if row["canonical"]:
             mentions[row["canonical"]] += 1
     top = [name for name, _ in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_N]]
-    # Second pass for the few entities shown: their articles and most common type.
+    # Second pass for the few entities shown: their articles, most common type and the run's
+    # most frequent display form (counted by canonical, the join key; shown as people write it).
     entity_articles: dict[str, set] = {name: set() for name in top}
     entity_type: dict[str, Counter] = {name: Counter() for name in top}
+    entity_spellings: dict[str, list] = {name: [] for name in top}
     if top:
-        for row in _iter_rows(output, "entities", run_id, ["canonical", "type", "article_id"]):
+        for row in _iter_rows(output, "entities", run_id, ["canonical", "type", "article_id", "display"]):
             if row["canonical"] in entity_articles:
                 entity_articles[row["canonical"]].add(row["article_id"])
                 entity_type[row["canonical"]][row["type"] or ""] += 1
+                entity_spellings[row["canonical"]].append(row["display"])
     top_entities = [
-        {"entity": name, "mentions": mentions[name], "articles": len(entity_articles[name]),
+        {"entity": most_frequent_display(entity_spellings[name]) or name, "canonical": name,
+         "mentions": mentions[name], "articles": len(entity_articles[name]),
          "type": entity_type[name].most_common(1)[0][0]}
         for name in top
     ]

@@ -163,6 +163,7 @@ def entity_rows(article: dict) -> Iterator[dict]:
             "article_id": article["article_id"],
             "source": article.get("source"),
             "canonical": mention.get("canonical"),
+            "display": mention.get("display"),
             "type": mention.get("type"),
             "text": mention.get("text"),
             "start": mention.get("start"),
