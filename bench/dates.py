@@ -6,6 +6,9 @@ Reads (development material only, nothing is copied into the project):
 - ``dates/dateparser_arabic_cases.tsv``: dateparser's own Arabic test strings with expected values;
 - ``seeds/*.txt``: the two founding articles, hand-annotated below (GOLD_SEEDS);
 - ``ant/ant_multisource.jsonl.gz``: feed pubDate strings (all RFC 822) and article bodies.
+Also scores ``bench/cases/dates_news_ar.tsv``, news sentences the project wrote with gold date
+expressions (split "tune", used while writing the rules, and "heldout", scored only at the
+end): ``python bench/dates.py --cases-only --cases heldout``.
 Baselines measured in the same run: ``dateparser`` (if installed: ``pip install dateparser``),
 else none for text; for timestamps feedparser's own date parser (what ParseEntries has without us).
 Skips cleanly (exit 0, message) when the corpus is absent.
@@ -272,6 +275,57 @@ def bench_seeds(corpus: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# 2b. our own TimeML-style news sentences (bench/cases/dates_news_ar.tsv): explicit dates, bare
+# years and year ranges, and counts/amounts that look like years
+
+NEWS_CASES = Path(__file__).resolve().parent / "cases" / "dates_news_ar.tsv"
+NEWS_REFERENCE = date(2023, 1, 15)  # the sentences hold no relative expression
+
+
+def read_news_cases(path: Path = NEWS_CASES) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(split, sentence, [(expression, value)]) per line of the case file."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        split, sentence, gold = (line.split("\t") + [""])[:3]
+        items = [item.strip().rsplit("=", 1) for item in gold.split(" | ") if item.strip()]
+        cases.append((split, sentence, [(expression, value) for expression, value in items]))
+    return cases
+
+
+def bench_news_cases(splits: tuple[str, ...] = ("tune", "heldout")) -> None:
+    """Explicit date expressions found with the exact span and value (the issue's measure),
+    per split; a mention that is not a gold expression counts against precision."""
+    cases = read_news_cases()
+    print(f"[news cases] {NEWS_CASES.name}: exact span and value; counts and amounts must give nothing")
+    for split in splits:
+        counts: Counter[str] = Counter()
+        misses, spurious = [], []
+        for case_split, sentence, annotation in cases:
+            if case_split != split:
+                continue
+            gold = {(start, end, value) for start, end, value in _spans(sentence, annotation)}
+            predicted = {(m["start"], m["end"], m["value"]) for m in find_dates(sentence, NEWS_REFERENCE)}
+            counts.update(gold=len(gold), pred=len(predicted), found=len(gold & predicted))
+            counts["count_sentences"] += not annotation
+            counts["count_sentences_clean"] += not annotation and not predicted
+            misses += [sentence[s:e] for s, e, _ in sorted(gold - predicted)]
+            spurious += [sentence[s:e] for s, e, _ in sorted(predicted - gold)]
+        recall = counts["found"] / counts["gold"] if counts["gold"] else 0.0
+        precision = counts["found"] / counts["pred"] if counts["pred"] else 0.0
+        print(
+            f"    {split:8} found {counts['found']}/{counts['gold']} explicit expressions ({recall:.0%}), "
+            f"precision {precision:.2f}; sentences with only counts/amounts left empty: "
+            f"{counts['count_sentences_clean']}/{counts['count_sentences']}"
+        )
+        if misses:
+            print(f"             missed: {misses}")
+        if spurious:
+            print(f"             spurious: {spurious}")
+
+
+# --------------------------------------------------------------------------------------------
 # 3. feed timestamps (ANT pubDates, and the same instants rendered the Arabic ways feeds write them)
 
 _LEVANTINE = [
@@ -436,13 +490,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--articles", type=int, default=1000, help="ANT bodies for the speed run")
+    parser.add_argument(
+        "--cases", nargs="+", default=["tune", "heldout"], help="splits of bench/cases/dates_news_ar.tsv to score"
+    )
+    parser.add_argument("--cases-only", action="store_true", help="score the news cases only (no corpus needed)")
     args = parser.parse_args(argv)
+    if args.cases_only:
+        bench_news_cases(tuple(args.cases))
+        return 0
     if not args.corpus.exists():
         print(f"corpus {args.corpus} absent: nothing to measure")
+        bench_news_cases(tuple(args.cases))
         return 0
     print(f"dateparser baseline: {'dateparser ' + dateparser.__version__ if dateparser else 'not installed'}")
     bench_tsv(args.corpus)
     bench_seeds(args.corpus)
+    bench_news_cases(tuple(args.cases))
     records = bench_timestamps(args.corpus, args.articles)
     bench_speed(records)
     print(f"peak memory: {peak_mb():.0f} MB")

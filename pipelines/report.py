@@ -37,6 +37,7 @@ from akhbar.transforms.stages.metrics import (
     histogram,
     percentile_ms,
 )
+from akhbar.transforms.text.entities import most_frequent_display
 
 log = logging.getLogger("akhbar")
 
@@ -238,16 +239,20 @@ def table_figures(output: str, run_id: str) -> dict[str, Any]:
         if row["canonical"]:
             mentions[row["canonical"]] += 1
     top = [name for name, _ in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_N]]
-    # Second pass for the few entities shown: their articles and most common type.
+    # Second pass for the few entities shown: their articles, most common type and the run's
+    # most frequent display form (counted by canonical, the join key; shown as people write it).
     entity_articles: dict[str, set] = {name: set() for name in top}
     entity_type: dict[str, Counter] = {name: Counter() for name in top}
+    entity_spellings: dict[str, list] = {name: [] for name in top}
     if top:
-        for row in _iter_rows(output, "entities", run_id, ["canonical", "type", "article_id"]):
+        for row in _iter_rows(output, "entities", run_id, ["canonical", "type", "article_id", "display"]):
             if row["canonical"] in entity_articles:
                 entity_articles[row["canonical"]].add(row["article_id"])
                 entity_type[row["canonical"]][row["type"] or ""] += 1
+                entity_spellings[row["canonical"]].append(row["display"])
     top_entities = [
-        {"entity": name, "mentions": mentions[name], "articles": len(entity_articles[name]),
+        {"entity": most_frequent_display(entity_spellings[name]) or name, "canonical": name,
+         "mentions": mentions[name], "articles": len(entity_articles[name]),
          "type": entity_type[name].most_common(1)[0][0]}
         for name in top
     ]

@@ -24,7 +24,7 @@ VERSIONS = {
     3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
     4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
     5: "publication metadata: date_source; from this version `date` is the outlet's local calendar day "
-       "(before: the UTC day) and published_at keeps the page's time of day",
+       "(before: the UTC day) and published_at keeps the page's time of day; entities.display (readable entity name; stories.top_entities show it)",
 }
 
 UTC_TS = pa.timestamp("us", tz="UTC")
@@ -149,6 +149,7 @@ ENTITIES = pa.schema(
         _f("start", pa.int32(), 3, "character offset in body"),
         _f("end", pa.int32(), 3, "character offset in body"),
         _f("run_id", pa.string(), 3, "run that wrote the row", few_values=True),
+        _f("display", pa.string(), 5, "entity name as people write it (hamza, ta marbuta): the article's most frequent spelling, or the curated form of a known name; canonical stays the join key"),
         _f("date", pa.string(), 3, "partition: the article's date"),
         _f("topic", pa.string(), 3, "partition: the article's topic"),
     ],
@@ -162,7 +163,7 @@ STORIES = pa.schema(
         _f("last_seen", UTC_TS, 4, "latest published_at"),
         _f("article_count", pa.int32(), 4, "articles in the story written by this run"),
         _f("outlets", pa.list_(pa.string()), 4, "sources that covered it"),
-        _f("top_entities", pa.list_(pa.string()), 4, "most mentioned canonical entities"),
+        _f("top_entities", pa.list_(pa.string()), 4, "most mentioned entities (by canonical), shown in display form from v5"),
         _f("representative_title", pa.string(), 4, "title of the earliest article"),
         _f("article_ids", pa.list_(pa.string()), 4, "member articles"),
         _f("run_id", pa.string(), 4, "run that wrote the row", few_values=True),

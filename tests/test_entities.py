@@ -115,7 +115,7 @@ def test_offsets_point_into_the_input_and_leave_proclitics_out(recognizer: Entit
     assert mentions, "expected places and an organisation"
     for m in mentions:
         assert text[m["start"] : m["end"]] == m["text"]
-        assert set(m) == {"text", "start", "end", "type", "canonical"}
+        assert set(m) == {"text", "start", "end", "type", "canonical", "display"}
         assert m["type"] in {"PER", "ORG", "LOC", "MISC"}
     found = _by_text(mentions)
     assert found["فرنسا"]["type"] == "LOC"  # «وفرنسا»: the و is not part of the name
@@ -177,16 +177,44 @@ PINNED = [
     (
         "استقبل رئيس الوزراء العراقي مصطفى الكاظمي في بغداد وفداً من البنك الدولي لبحث تمويل مشاريع الكهرباء.",
         [
-            {"text": "مصطفى الكاظمي", "start": 28, "end": 41, "type": "PER", "canonical": "مصطفى الكاظمي"},
-            {"text": "بغداد", "start": 45, "end": 50, "type": "LOC", "canonical": "بغداد"},
-            {"text": "البنك الدولي", "start": 60, "end": 72, "type": "ORG", "canonical": "البنك الدولي"},
+            {
+                "text": "مصطفى الكاظمي",
+                "start": 28,
+                "end": 41,
+                "type": "PER",
+                "canonical": "مصطفى الكاظمي",
+                "display": "مصطفى الكاظمي",
+            },
+            {
+                "text": "بغداد",
+                "start": 45,
+                "end": 50,
+                "type": "LOC",
+                "canonical": "بغداد",
+                "display": "بغداد",
+            },
+            {
+                "text": "البنك الدولي",
+                "start": 60,
+                "end": 72,
+                "type": "ORG",
+                "canonical": "البنك الدولي",
+                "display": "البنك الدولي",
+            },
         ],
     ),
     (
         "وأعلنت شركة أرامكو السعودية أمس أن أرباحها ارتفعت، بينما تراجعت أسهم الشركات في بورصة دبي.",
         [
-            {"text": "أرامكو السعودية", "start": 12, "end": 27, "type": "ORG", "canonical": "أرامكو"},
-            {"text": "دبي", "start": 86, "end": 89, "type": "LOC", "canonical": "دبي"},
+            {
+                "text": "أرامكو السعودية",
+                "start": 12,
+                "end": 27,
+                "type": "ORG",
+                "canonical": "أرامكو",
+                "display": "أرامكو",
+            },
+            {"text": "دبي", "start": 86, "end": 89, "type": "LOC", "canonical": "دبي", "display": "دبي"},
         ],
     ),
     (
@@ -198,11 +226,26 @@ PINNED = [
                 "end": 26,
                 "type": "PER",
                 "canonical": "الملك عبدالله الثاني",
+                "display": "الملك عبدالله الثاني",
             },
-            {"text": "عمّان", "start": 30, "end": 35, "type": "LOC", "canonical": "عمان"},
-            {"text": "أنتوني بلينكن", "start": 60, "end": 73, "type": "PER", "canonical": "أنتوني بلينكن"},
-            {"text": "غزة", "start": 101, "end": 104, "type": "LOC", "canonical": "غزة"},
-            {"text": "لبنان", "start": 106, "end": 111, "type": "LOC", "canonical": "لبنان"},
+            {"text": "عمّان", "start": 30, "end": 35, "type": "LOC", "canonical": "عمان", "display": "عمان"},
+            {
+                "text": "أنتوني بلينكن",
+                "start": 60,
+                "end": 73,
+                "type": "PER",
+                "canonical": "أنتوني بلينكن",
+                "display": "أنتوني بلينكن",
+            },
+            {"text": "غزة", "start": 101, "end": 104, "type": "LOC", "canonical": "غزة", "display": "غزة"},
+            {
+                "text": "لبنان",
+                "start": 106,
+                "end": 111,
+                "type": "LOC",
+                "canonical": "لبنان",
+                "display": "لبنان",
+            },
         ],
     ),
 ]
@@ -284,3 +327,79 @@ def test_heldout_newsfane_quality_floor(recognizer: EntityRecognizer) -> None:
     assert result["ALL"]["f1"] >= 0.80, result  # measured 0.813
     assert result["PER"]["f1"] >= 0.80 and result["LOC"]["f1"] >= 0.85, result  # 0.825, 0.871
     assert result["ORG"]["f1"] >= 0.69, result  # 0.718
+
+
+# -- display forms ---------------------------------------------------------------------------
+
+
+def test_display_is_the_most_frequent_spelling_of_an_unknown_name(rules_only: EntityRecognizer) -> None:
+    def displays(first: str, second: str, third: str) -> set[tuple[str, str]]:
+        text = (
+            f"وقال وزير الخارجية التونسي {first} إن المحادثات مثمرة. "
+            f"ثم قال وزير الخارجية التونسي {second} للصحفيين إنه متفائل. "
+            f"وأضاف وزير الخارجية التونسي {third} أن الاتفاق قريب."
+        )
+        return {(m["canonical"], m["display"]) for m in rules_only.recognize(text) if m["type"] == "PER"}
+
+    assert displays("أنيس", "أنيس", "انيس") == {("انيس", "أنيس")}
+    assert displays("انيس", "أنيس", "انيس") == {("انيس", "انيس")}  # the article's own majority
+
+
+def test_display_of_a_known_name_is_its_curated_form(rules_only: EntityRecognizer) -> None:
+    # The alias table writes the hamza the text left out.
+    mentions = rules_only.recognize("وصل اردوغان الى انقرة")
+    by_text = _by_text(mentions)
+    assert by_text["اردوغان"]["display"] == rules_only.canonical("اردوغان") != canonical_key("اردوغان")
+    assert "أ" in by_text["اردوغان"]["display"]
+
+
+def test_most_frequent_display_prefers_careful_spelling_on_a_tie() -> None:
+    from akhbar.transforms.text.entities import most_frequent_display, spelling
+
+    assert most_frequent_display(["الاهلي", "الأهلي"]) == "الأهلي"
+    assert most_frequent_display(["وزاره الزراعه", "وزارة الزراعة", None]) == "وزارة الزراعة"
+    assert most_frequent_display(["الاهلي", "الاهلي", "الأهلي"]) == "الاهلي"  # frequency first
+    assert most_frequent_display([None, ""]) is None
+    assert spelling("مُحَمَّد  صــلاح") == "محمد صلاح"
+
+
+def test_entity_rows_and_story_rows_carry_display_forms() -> None:
+    from datetime import UTC, datetime
+
+    from akhbar.schemas.rows import entity_rows
+    from akhbar.transforms.text.dedup import story_row
+
+    def article(article_id: str, spellings: list[str]) -> dict:
+        return {
+            "article_id": article_id, "source": "outlet", "run_id": "r1", "date": "2024-03-01", "topic": "sport",
+            "published_at": datetime(2024, 3, 1, tzinfo=UTC), "title": "خبر",
+            "entities": [
+                {"text": s, "start": 0, "end": len(s), "type": "ORG", "canonical": "الاهلي", "display": s}
+                for s in spellings
+            ],
+        }  # fmt: skip
+
+    rows = list(entity_rows(article("a1", ["الأهلي", "الاهلي"])))
+    assert [row["display"] for row in rows] == ["الأهلي", "الاهلي"] and {
+        row["canonical"] for row in rows
+    } == {"الاهلي"}
+    story = story_row("s1", [article("a1", ["الأهلي", "الاهلي"]), article("a2", ["الأهلي"])])
+    assert story["top_entities"] == ["الأهلي"]
+
+
+def test_entities_table_has_display_since_v5_and_old_files_read_null(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from akhbar import schemas
+
+    assert schemas.fields_since(schemas.ENTITIES, 5) == ["display"]
+    older = pa.schema([f for f in schemas.file_schema(schemas.ENTITIES) if f.name != "display"])
+    path = tmp_path / "entities/date=2023-01-02/topic=sport"
+    path.mkdir(parents=True)
+    pq.write_table(
+        pa.Table.from_pylist([{"article_id": "a", "canonical": "الاهلي", "text": "الأهلي"}], schema=older),
+        path / "part-old-0000.parquet",
+    )
+    row = schemas.read_dataset(str(tmp_path), "entities").to_table().to_pylist()[0]
+    assert row["canonical"] == "الاهلي" and row["display"] is None

@@ -355,8 +355,10 @@ def _slim(article: dict) -> dict:
     distinct entity names and day-precision dates that story matching reads (a long article has
     hundreds of mentions; the memory holds weeks of articles and is read once a window)."""
     row = {c: article.get(c) for c in RECENT_ARTICLE_COLUMNS}
-    canonicals = {str(e.get("canonical") or e.get("text") or "") for e in article.get("entities") or ()}
-    row["entities"] = [{"canonical": c} for c in sorted(canonicals) if c]
+    displays: dict[str, str | None] = {}  # canonical -> its display form (one per article)
+    for entity in article.get("entities") or ():
+        displays.setdefault(str(entity.get("canonical") or entity.get("text") or ""), entity.get("display"))
+    row["entities"] = [{"canonical": c, "display": displays[c]} for c in sorted(displays) if c]
     days = {str(d.get("value"))[:10] for d in article.get("dates_mentioned") or () if len(str(d.get("value") or "")) >= 10}
     row["dates_mentioned"] = [{"value": day} for day in sorted(days)]
     return row

@@ -66,6 +66,12 @@ CONFIG_NAME = "calendar_ar.yaml"
 # Gregorian years outside this range are treated as malformed numbers, not dates.
 MIN_YEAR, MAX_YEAR = 100, 2200
 HIJRI_MIN_YEAR, HIJRI_MAX_YEAR = 1, 1600
+# Bare years: after a preposition or an event noun («في 1949», «حرب 1948») only modern years,
+# as older four-digit numbers there are mostly counts («في 1500 موقع»); inside parentheses or
+# a range («(1918-1970)») any year of the last millennium, a range spanning at most a century.
+BARE_YEAR_MIN = 1800
+MIN_YEAR_IN_RANGE, MAX_YEAR_IN_RANGE = 1000, 2100
+MAX_RANGE_YEARS = 100
 # A bare numeric date with a year in this range is Hijri (nobody writes 14th-15th century
 # Gregorian dates as 14-09-1432); with an explicit «هـ» any year counts as Hijri.
 NUMERIC_HIJRI_YEARS = range(1300, 1501)
@@ -264,6 +270,20 @@ def _grammar() -> _Grammar:
     counted = _alternation(count_words)
     trigger = _alternation(cfg["month_triggers"])
     yawm = _alternation(["يوم"])
+    # Prefix trees, not flat alternations: these are tried at every «في» and every number.
+    def word_tree(words: Iterable[str]) -> str:
+        return _trie_alternation({_key(word) for word in words if _key(word)}) + r"(?!\w)"
+
+    year_trigger = word_tree(cfg["year_triggers"])
+    year_event = word_tree(cfg["year_events"])
+    range_opener = word_tree(cfg["year_range_openers"])
+    # «و» is written against the next word («و2003»), so it cannot end in a word boundary.
+    range_joiner = r"(?:" + _alternation(cfg["year_range_joiners"]) + r"|و(?=\s*[0-9]))"
+    # Nor a year with an era marker («في 1442 هـ», «1990م»): the "year" branch reads those.
+    not_a_count = (
+        rf"(?!\s*(?:[%٪]|{word_tree(cfg['count_nouns'])}|{_alternation(cfg['hijri_markers'])}"
+        rf"|{_alternation(cfg['gregorian_markers'])}))"
+    )
 
     def weekday_prefix(p: str) -> str:
         return rf"(?:(?:{yawm}\s+)?(?P<{p}wd>{weekday})\s*[,،]?\s*(?:{corresponding}\s+)?)?"
@@ -336,6 +356,14 @@ def _grammar() -> _Grammar:
         "wd": rf"(?:(?P<w_per>{day_period})\s+)?(?:{yawm}\s+)?(?P<w_wd>{weekday})(?:\s+(?P<w_mod>{modifier}))?",
         # منذ 3 أيام, قبل يومين (not «قبل عامين من الحرب»: relative to another event)
         "ago": rf"(?P<a_dir>{ago})\s+(?:{_NUM_LEFT}(?P<a_n>[0-9]{{1,3}}){_NUM_RIGHT}\s*)?(?P<a_unit>{counted})(?!\s+{connector}|\s*[0-9])",
+        # (1956-1958), موسم 2017-2018, بين 1995 و2003, من 1961 إلى عام 1999: both ends are
+        # mentions. A word between the years needs an opener word before the first.
+        "yrange": rf"(?:(?P<z_open>{range_opener})\s+)?{_NUM_LEFT}(?P<z_a>[0-9]{{4}})"
+        + rf"(?:\s*[\-–]\s*|\s+(?P<z_word>{range_joiner})\s*)(?:{year_word}\s+)?(?P<z_b>[0-9]{{4}}){_NUM_RIGHT}{not_a_count}",
+        # في 1949, منذ 2004, حرب 1948, (1911): a bare year where the words around make it one,
+        # never a count («في 1949 شخصا», «2004 دولار»).
+        "byear": rf"(?:{year_trigger}|{year_event})\s+{_NUM_LEFT}(?P<b_year>[0-9]{{4}}){_NUM_RIGHT}{not_a_count}"
+        + r"|(?:(?<=\()|(?<=\(\s))(?P<b_paren>[0-9]{4})(?=\s*\))",
         # في آذار, خلال شهر تموز, منتصف حزيران
         "bare": rf"(?P<t_trig>{trigger})\s+(?P<t_body>(?:{month_word}\s+)?(?>{month_group('t_')})){not_followed_by_year_or_modifier}",
     }
@@ -368,7 +396,17 @@ def _grammar() -> _Grammar:
         for word in words
         if _key(word)
     }
-    anchor = r"(?<!\w)[وف]?[بل]?(?:[0-9]|" + _trie_alternation(first_words) + r"(?!\w))"
+    # Words that only ever open a bare year («من», «بين», «حرب»...) are anchors only with a
+    # number close after them: «من» alone is too common to try the whole pattern at.
+    year_words_only = {
+        _key(word).split()[0]
+        for word in (*cfg["year_triggers"], *cfg["year_events"], *cfg["year_range_openers"])
+        if _key(word)
+    } - first_words
+    anchor = (
+        r"(?<!\w)[وف]?[بل]?(?:[0-9]|" + _trie_alternation(first_words) + r"(?!\w)|"
+        + _trie_alternation(year_words_only) + r"(?!\w)(?=[^0-9\n.،]{0,30}[0-9]))"
+    )
 
     am_pm = _alternation([*cfg["am_words"], *cfg["pm_words"]])
     time_word = _alternation(cfg["time_words"])
@@ -708,6 +746,12 @@ def _resolve(
         if unit == "month":
             return _Resolved(_month_value(_shift_months(reference, -count)), "month")
         return _Resolved(f"{reference.year - count:04d}", "year")
+    if kind == "byear":
+        if match.group("b_year") is not None:
+            year, lowest = int(match.group("b_year")), BARE_YEAR_MIN
+        else:
+            year, lowest = int(match.group("b_paren")), MIN_YEAR_IN_RANGE
+        return _Resolved(f"{year:04d}", "year") if lowest <= year <= MAX_YEAR_IN_RANGE else None
     if kind == "bare":
         month = _month_of(match, "t_", grammar.months)
         if month is None or (_group_key(match, "t_m1") or "") in grammar.month_needs_day_or_year:
@@ -716,8 +760,24 @@ def _resolve(
     return None
 
 
+def _year_range(match: re.Match[str]) -> list[tuple[int, int, _Resolved]]:
+    """Both ends of a year range as (start, end, value) in the folded text, or none when the
+    numbers cannot be one («2010 و1995», «1200-1500 دولار» is caught earlier, as a count)."""
+    first, last = int(match.group("z_a")), int(match.group("z_b"))
+    if match.group("z_word") is not None and match.group("z_open") is None:
+        return []
+    if not (MIN_YEAR_IN_RANGE <= first < last <= MAX_YEAR_IN_RANGE and last - first <= MAX_RANGE_YEARS):
+        return []
+    return [
+        (match.start(group), match.end(group), _Resolved(match.group(group), "year")) for group in ("z_a", "z_b")
+    ]
+
+
 def _mention_span(match: re.Match[str], grammar: _Grammar) -> tuple[int, int]:
     kind = match.lastgroup or ""
+    if kind == "byear":
+        group = "b_year" if match.group("b_year") is not None else "b_paren"
+        return match.start(group), match.end(group)
     if kind == "bare":
         trigger = _group_key(match, "t_trig") or ""
         # Qualifiers belong to the mention («منتصف حزيران»), prepositions do not («في آذار»).
@@ -756,6 +816,13 @@ def find_dates(text: str, reference: datetime | date | None = None) -> list[Date
     reference_date = _as_date(reference)
     mentions: list[DateMention] = []
     for match in _matches(grammar, folded.text):
+        if match.lastgroup == "yrange":
+            for folded_start, folded_end, resolved in _year_range(match):
+                start, end = folded.original_span(folded_start, folded_end)
+                mentions.append(
+                    DateMention(text=text[start:end], start=start, end=end, value=resolved.value, precision="year")
+                )
+            continue
         resolved = _resolve(grammar, match, folded.text, reference_date)
         if resolved is None:
             continue

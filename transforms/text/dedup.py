@@ -74,6 +74,7 @@ import numpy as np
 
 from akhbar import configs
 from akhbar.transforms.text.arabic import match_tokens, normalize_match
+from akhbar.transforms.text.entities import most_frequent_display
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
@@ -883,10 +884,12 @@ def story_row(story_id: str, members: Iterable[Mapping[str, Any]], top_entities:
     ordered = sorted(members, key=lambda a: (timestamp(a.get("published_at")), a.get("article_id") or ""))
     times = [a["published_at"] for a in ordered if a.get("published_at") is not None]
     entity_counts: Counter[str] = Counter()
+    spellings: dict[str, list[str]] = {}  # canonical -> display of each mention
     for article in ordered:
         for entity in article.get("entities") or ():
             if entity.get("canonical"):
                 entity_counts[entity["canonical"]] += 1
+                spellings.setdefault(entity["canonical"], []).append(entity.get("display"))
     titled = [a for a in ordered if a.get("title")]
     return {
         "story_id": story_id,
@@ -894,8 +897,10 @@ def story_row(story_id: str, members: Iterable[Mapping[str, Any]], top_entities:
         "last_seen": max(times) if times else None,
         "article_count": len(ordered),
         "outlets": sorted({a.get("source") for a in ordered if a.get("source")}),
-        "top_entities": [name for name, _ in sorted(entity_counts.items(), key=lambda kv: (-kv[1], kv[0]))][
-            :top_entities
+        # Counted by canonical (the join key), shown as the story's most frequent display form.
+        "top_entities": [
+            most_frequent_display(spellings[name]) or name
+            for name, _ in sorted(entity_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_entities]
         ],
         "representative_title": titled[0]["title"] if titled else None,
         "article_ids": [a["article_id"] for a in ordered],

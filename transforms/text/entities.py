@@ -10,6 +10,13 @@ Three sources, in order of trust:
 3. the gazetteer (``configs/gazetteer.yaml``) and alias table (``configs/entity_aliases.yaml``)
    for names the model missed.
 
+``display`` is what an analyst reads: a name the alias table or gazetteer knows shows its
+curated form there (first form of its YAML entry, with hamza and ta marbuta); any other name
+shows its most frequent spelling among the article's mentions with the same ``canonical``
+(harakat and tatweel dropped; on a tie the spelling with more hamza/ta marbuta letters, then the
+first written). Stories and the run report count ``display`` over their rows the same way
+(``most_frequent_display``), so a spelling one outlet drops its hamza from does not win.
+
 ``canonical`` joins spelling variants: ``canonical_key`` folds a name to a match key
 (normalize_match plus transliteration folds: تش/چ→ج, گ→ك, doubled vowels, a medial ي of long
 words without ال, final ش→س, Latin letters to their Arabic names); the alias table and gazetteer map keys
@@ -81,6 +88,32 @@ _VOWELS = "اوي"
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _DOUBLED_VOWEL = re.compile(r"([اوي])\1+")
 _SENTENCE_END = frozenset(".!?؟\n")
+# Harakat, tatweel and invisible marks: not part of a spelling (hamza letters are whole code
+# points after NFKC, so they stay).
+_SPELLING_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\u200c-\u200f]")
+# Letters a careful spelling writes and a folded or hurried one loses.
+_CAREFUL_LETTERS = frozenset("أإآؤئءة")
+
+
+def spelling(surface: str) -> str:
+    """A mention's spelling as shown to people: its letters without harakat or tatweel."""
+    return " ".join(_SPELLING_MARKS.sub("", unicodedata.normalize("NFKC", surface)).split())
+
+
+def most_frequent_display(spellings: Iterable[str | None]) -> str | None:
+    """The spelling written most often; ties go to the one with more hamza/ta marbuta letters,
+    then to the first seen. Shared by articles, stories and the run report."""
+    counts: dict[str, int] = {}
+    for value in spellings:
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return None
+    order = {value: index for index, value in enumerate(counts)}
+    return max(
+        counts,
+        key=lambda value: (counts[value], sum(c in _CAREFUL_LETTERS for c in value), -order[value]),
+    )
 
 
 def _spell_latin(match: re.Match[str]) -> str:
@@ -160,6 +193,17 @@ def _entries(value: Any) -> Iterable[str]:
             yield from _entries(item)
 
 
+def _latin_gloss(surfaces: Sequence[str], first: int, end: int) -> bool:
+    """A run of Latin words that glosses the Arabic before it: «الاقتران ( New moon )»,
+    «جامعة استون ( Aston University )». It repeats a name already tagged in Arabic, or
+    translates a common noun; lowercase Latin words are no name at all."""
+    if not all(word_shape(surface) in ("LAT", "lat") for surface in surfaces[first:end]):
+        return False
+    if surfaces[first][:1].islower():
+        return True
+    return first > 0 and surfaces[first - 1] == "(" and end < len(surfaces) and surfaces[end] == ")"
+
+
 class EntityRecognizer:
     """CRF + title patterns + gazetteer. Build once (``default()``), call ``recognize`` per text."""
 
@@ -226,7 +270,7 @@ class EntityRecognizer:
 
     # -- recognition -----------------------------------------------------------------------
     def recognize(self, text: str, use_patterns: bool = True, use_gazetteer: bool = True) -> list[dict]:
-        """Mentions as {"text", "start", "end", "type", "canonical"}, in text order.
+        """Mentions as {"text", "start", "end", "type", "canonical", "display"}, in text order.
 
         ``text[start:end] == mention["text"]``; proclitics (و ب ل ف ك) are outside the span.
         """
@@ -284,9 +328,26 @@ class EntityRecognizer:
                         end - first > 1 or self._rare_enough(window_keys[first])
                     ):
                         spans.append((lo + first, lo + end, prefix, typ))
+        spans = [span for span in spans if not _latin_gloss(surfaces, span[0], span[1])]
         spans.extend(self._repeat_mentions(keys, spans))
         spans.sort()
-        return [self._mention(text_view, surfaces, starts, ends, *span) for span in spans]
+        mentions = [self._mention(text_view, surfaces, starts, ends, *span) for span in spans]
+        self._add_displays(mentions)
+        return mentions
+
+    def _add_displays(self, mentions: list[dict]) -> None:
+        """``display`` of every mention: the curated form of a known name, else the article's
+        most frequent spelling of its canonical name."""
+        spellings: dict[str, list[str]] = {}
+        for mention in mentions:
+            spellings.setdefault(mention["canonical"], []).append(spelling(mention["text"]))
+        chosen: dict[str, str | None] = {}
+        for mention in mentions:
+            canonical = mention["canonical"]
+            if canonical not in chosen:
+                known = self.display_by_key.get(canonical_key(mention["text"]))
+                chosen[canonical] = known[1] if known else most_frequent_display(spellings[canonical])
+            mention["display"] = chosen[canonical] or canonical
 
     def _repeat_mentions(
         self, keys: Sequence[str], spans: Sequence[tuple[int, int, int, str]]
