@@ -103,15 +103,21 @@ def _partition_dirs(output: str, table: str) -> dict[str, list[str]]:
     return found
 
 
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A file of an older schema version as the current one: missing columns as nulls."""
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+               for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def _merged(table: str, files: list[str]) -> pa.Table:
     schema = file_schema(TABLES[table])
     if "://" in files[0]:
         tables = []
         for path in files:
             with FileSystems.open(path) as fh:
-                tables.append(pq.read_table(fh))
-        merged = pa.concat_tables(tables, promote_options="default")
-        merged = ds.dataset(merged).to_table(schema=schema) if merged.schema != schema else merged
+                tables.append(_conform(pq.read_table(fh), schema))
+        merged = pa.concat_tables(tables)
     else:
         merged = ds.dataset(files, schema=schema, format="parquet").to_table()
     return merged.sort_by(SORT_KEYS[table])

@@ -147,3 +147,18 @@ def test_a_compaction_killed_before_its_swap_loses_nothing_and_the_next_one_fini
     assert _ids(output) == before
     assert set(_files_per_partition(output).values()) == {1}
     assert not os.path.exists(os.path.join(output, "state", "compact"))
+
+
+def test_files_of_an_older_schema_version_merge_with_nulls(tmp_path):
+    output = str(tmp_path)
+    directory = os.path.join(output, "articles", "date=2024-11-01", "topic=politics")
+    os.makedirs(directory)
+    old = pa.table({"article_id": ["old-1"], "title": [TITLES[0]],
+                    "published_at": pa.array([datetime(2024, 11, 1, 9, tzinfo=UTC)], pa.timestamp("us", tz="UTC"))})
+    pq.write_table(old, os.path.join(directory, "part-v1-0000.parquet"))
+    new = pa.Table.from_pylist([{"article_id": "new-1", "title": TITLES[1], "story_id": "s1",
+                                 "published_at": datetime(2024, 11, 1, 8, tzinfo=UTC)}], schema=file_schema(ARTICLES))
+    pq.write_table(new, os.path.join(directory, "part-v4-0000.parquet"))
+    assert compact(output, ["articles"])["articles"].files_after == 1
+    rows = schemas.read_dataset(output, "articles").to_table(columns=["article_id", "story_id"]).to_pylist()
+    assert rows == [{"article_id": "new-1", "story_id": "s1"}, {"article_id": "old-1", "story_id": None}]
