@@ -28,7 +28,6 @@ How it stays safe:
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import logging
@@ -104,15 +103,21 @@ def _partition_dirs(output: str, table: str) -> dict[str, list[str]]:
     return found
 
 
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A file of an older schema version as the current one: missing columns as nulls."""
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+               for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def _merged(table: str, files: list[str]) -> pa.Table:
     schema = file_schema(TABLES[table])
     if "://" in files[0]:
         tables = []
         for path in files:
             with FileSystems.open(path) as fh:
-                tables.append(pq.read_table(fh))
-        merged = pa.concat_tables(tables, promote_options="default")
-        merged = ds.dataset(merged).to_table(schema=schema) if merged.schema != schema else merged
+                tables.append(_conform(pq.read_table(fh), schema))
+        merged = pa.concat_tables(tables)
     else:
         merged = ds.dataset(files, schema=schema, format="parquet").to_table()
     return merged.sort_by(SORT_KEYS[table])
@@ -189,9 +194,11 @@ def compact(output: str, tables: list[str], older_than_days: int | None = None, 
 def run(argv: list[str]) -> int:
     from akhbar.pipelines.housekeeping import tidy_output
     from akhbar.pipelines.lease import LeaseHeld, OutputLease
+    from akhbar.pipelines.options import RaisingParser
 
-    parser = argparse.ArgumentParser(
-        prog="akhbar compact", description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+    parser = RaisingParser(
+        prog="akhbar compact", description="Merge each partition's files into one, sorted by time "
+        "(see pipelines/compact.py); takes the output's lease like akhbar ingest.",
         epilog="Exit codes: 0 done, 2 unusable arguments or no such output, 4 output locked by a live run "
         "(the message names it). See pipelines/compact.py for what readers see during a compaction.",
     )
@@ -204,8 +211,11 @@ def run(argv: list[str]) -> int:
                         help="seconds to wait for a running ingest's lease (default: 0)")
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:
+    except SystemExit as exc:  # --help
         return EXIT_OK if exc.code == 0 else EXIT_CONFIG
+    except ValueError as exc:
+        print(f"akhbar compact: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     if args.older_than is not None and args.older_than < 0:
         print("akhbar compact: error: --older-than must not be negative", file=sys.stderr)
         return EXIT_CONFIG

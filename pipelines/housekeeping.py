@@ -6,9 +6,10 @@
    ``state/``) and the pending feed state of runs that never committed (``state/pending/``)
    are deleted: with the lease held, no live writer owns them. A pending feed state that is
    deleted was never merged, so the next run fetches those feeds unconditionally.
-2. **Damage.** Every file under a table must be a readable Parquet file named ``part-*.parquet``
-   (readers already skip names starting with ``.`` or ``_``). Anything else, a truncated or
-   torn Parquet file or a stray file someone dropped there, and an unreadable
+2. **Damage.** Every file under a table must be a Parquet file named ``part-*.parquet``
+   (readers already skip names starting with ``.`` or ``_``), checked by its shape (magic
+   bytes at both ends, a footer that fits: 12 bytes read, ~0.2 ms a file with the listing).
+   Anything else, a truncated or torn Parquet file or a stray file someone dropped there, and an unreadable
    ``state/feeds.parquet``, is moved to ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every
    table path, so DuckDB, Polars and Spark globs keep working. Each one gets a warning log
    line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
@@ -81,14 +82,36 @@ def _relative(output: str, path: str) -> str:
     return path[len(output):].lstrip("/\\").replace("\\", "/")
 
 
-def _is_whole_parquet(path: str, schema=None) -> str | None:
-    """None when the file opens as Parquet (and, given a schema, reads with it); else why not."""
+def _parquet_shape_problem(path: str) -> str | None:
+    """None when the file has Parquet's shape (magic at both ends, a footer that fits), else why not.
+
+    Reads 12 bytes, not the footer: a truncated or torn write, a half copy and a stray file all
+    fail it, at tens of microseconds a file (the scan runs before every run over every file).
+    A file whose footer bytes were altered in place keeps its shape and is not caught here.
+    """
     try:
         with FileSystems.open(path) as fh:
-            if schema is None:
-                pq.ParquetFile(fh).metadata  # noqa: B018 - parsing the footer is the check
-            else:
-                pq.read_table(fh, schema=schema)
+            head = fh.read(4)
+            size = fh.seek(0, os.SEEK_END)
+            if size < 12:
+                return f"{size} bytes: too short for Parquet"
+            fh.seek(size - 8)
+            tail = fh.read(8)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+    if head != b"PAR1" or tail[4:] != b"PAR1":
+        return f"{size} bytes, Parquet magic bytes not found at {'start' if head != b'PAR1' else 'end'} (truncated?)"
+    footer = int.from_bytes(tail[:4], "little")
+    if footer + 12 > size:
+        return f"{size} bytes, footer of {footer} bytes does not fit (torn write?)"
+    return None
+
+
+def _state_problem(path: str) -> str | None:
+    """None when the feed state reads with its schema (a small file: read whole), else why not."""
+    try:
+        with FileSystems.open(path) as fh:
+            pq.read_table(fh, schema=FEED_STATE)
     except Exception as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
     return None
@@ -129,7 +152,7 @@ def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
             ):
                 quarantine(output, path, run_id, "foreign_file", f"not a part-*.parquet file of table {table}", tidied)
                 continue
-            problem = _is_whole_parquet(path)
+            problem = _parquet_shape_problem(path)
             if problem:
                 quarantine(output, path, run_id, "unreadable_parquet", problem, tidied)
                 if table == "articles":
@@ -141,7 +164,7 @@ def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
                                    f"entities of the quarantined {path}", tidied)
     state = _join(output, "state", "feeds.parquet")
     if FileSystems.exists(state):
-        problem = _is_whole_parquet(state, FEED_STATE)
+        problem = _state_problem(state)
         if problem:
             quarantine(output, state, run_id, "damaged_state", problem, tidied)
 

@@ -99,7 +99,10 @@ def lease_path(output: str) -> str:
 
 def read_lease(output: str) -> LeaseInfo | None:
     """The current lease, or None when there is none (or it is unreadable: a torn write of a dead holder)."""
-    path = lease_path(output)
+    return _read_lease_file(lease_path(output))
+
+
+def _read_lease_file(path: str) -> LeaseInfo | None:
     try:
         if _is_local(path):
             with open(path, encoding="utf-8") as fh:
@@ -148,10 +151,19 @@ class OutputLease:
     def _break_stale_local(self, holder: LeaseInfo | None) -> None:
         # Rename aside under our own name: of two runs breaking the same stale lease, one rename wins.
         aside = f"{self.path}.stale-{self.info.run_id}-{self.info.pid}"
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.rename(self.path, aside)
+        except FileNotFoundError:
+            return
+        moved = _read_lease_file(aside)
+        if moved is not None and (holder is None or (moved.run_id, moved.pid) != (holder.run_id, holder.pid)) \
+                and not holder_is_gone(moved, stale_after=self.stale_after):
+            # A faster taker replaced the stale lease between our read and our rename: put its back.
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, self.path)
+        else:
             log.warning("took over the stale lease of %s", holder.describe() if holder else "an unreadable lease")
-            os.remove(aside)
+        os.remove(aside)
 
     def _write_remote(self) -> None:
         with FileSystems.create(self.path) as sink:

@@ -58,7 +58,7 @@ class IngestOptions(PipelineOptions):
                            help="exit with code 6 when the run writes fewer articles than this (default: 0)")
 
 
-class _RaisingParser(argparse.ArgumentParser):
+class RaisingParser(argparse.ArgumentParser):
     # argparse's own error() prints the whole usage and exits; a launcher wants one line.
     def error(self, message: str):
         raise ValueError(message)
@@ -82,7 +82,7 @@ def bad_argument(argv: list[str]) -> str | None:
 
 
 def _known_options_parser() -> argparse.ArgumentParser:
-    parser = _RaisingParser(add_help=False, allow_abbrev=False)
+    parser = RaisingParser(add_help=False, allow_abbrev=False)
     seen: set[type] = set()
 
     def register(cls: type) -> None:

@@ -78,3 +78,39 @@ def test_link_share_counts_only_whole_link_texts():
     share = link_text_share("نص [رابط واحد](/a) في فقرة طويلة من الكلام العادي", tree)
     assert 0 < share < LINK_LIST_SHARE
     assert link_text_share("رابط واحد", tree) == 1.0
+
+
+def test_an_undated_article_and_its_story_land_on_the_fetch_date_and_a_link_page_is_rejected(tmp_path):
+    """Through the pipeline, against a loopback server: no epoch partition anywhere."""
+    from datetime import UTC, datetime
+
+    from faultserver import FaultServer, Reply
+    from pipeline_runs import run_ingest
+
+    from akhbar import schemas
+
+    index = _page("<ul>" + "".join(f'<li><a href="/n/{i}">{h}</a></li>' for i, h in enumerate(_headlines(30))) + "</ul>")
+
+    def feed(request) -> Reply:
+        # No <pubDate>, and the article page has no date either.
+        items = (f"<item><title>{ARTICLES['library'][0]}</title><link>{request.base}/articles/library.html</link></item>"
+                 f"<item><title>أقسام الموقع</title><link>{request.base}/sections.html</link></item>")
+        body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>بلا تاريخ</title>{items}</channel></rss>'
+        return Reply(200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body.encode("utf-8"))
+
+    with FaultServer() as server:
+        server.set_route("/feeds/undated.xml", feed)
+        server.set_route("/sections.html", Reply(200, {"Content-Type": "text/html; charset=utf-8"}, index.encode("utf-8")))
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(f"feeds:\n  - name: undated\n    url: {server.url('/feeds/undated.xml')}\n", encoding="utf-8")
+        output = tmp_path / "out"
+        started = datetime.now(UTC).date()
+        run_ingest(["--feeds", str(feeds), "--output", str(output), "--run-id", "undated",
+                    "--allow-private-network", "127.0.0.1/32", "--per-host-delay", "0"])
+    (article,) = schemas.read_dataset(str(output), "articles").to_table().to_pylist()
+    assert article["published_at"] is None and article["date"] >= started
+    (story,) = schemas.read_dataset(str(output), "stories").to_table().to_pylist()
+    assert story["first_seen"] is None and story["date"] == article["date"]
+    assert not list(output.rglob("date=1970-01-01"))
+    reasons = {r["url"].rsplit("/", 1)[1]: r["reason"] for r in schemas.read_dataset(str(output), "rejects").to_table().to_pylist()}
+    assert reasons == {"sections.html": "link_list"}

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     META_URL,
@@ -206,32 +207,49 @@ def prose_word_count(body: str) -> int:
 # Above this share of its words in link texts, extracted text is a list of links (navigation,
 # section index, tag page), not an article: real articles link a few words per paragraph.
 LINK_LIST_SHARE = 0.6
+MAX_LINK_WORDS = 25
 _LINK_MARKUP = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
 _SPACES = re.compile(r"\s+")
+# Evaluated in libxml2: only the few elements directly followed by a sibling of their own tag.
+_BACK_TO_BACK_MARKUP = re.compile(r"</(?:a|span)><(?:a|span)[\s>]", re.IGNORECASE)
+_BACK_TO_BACK = etree.XPath("//a[following-sibling::node()[1][self::a]] | //span[following-sibling::node()[1][self::span]]")
 
 
-def keep_word_boundaries(tree: HtmlElement) -> None:
+def keep_word_boundaries(tree: HtmlElement, html: str | None = None) -> None:
     """Put a space between adjacent same-tag inline siblings (``<a>…</a><a>…</a>``) that have none.
 
     Minified menus and tag rows place links back to back and separate them by CSS; joined as
     text they read «رابط 0رابط 1». A word split for styling switches tags (``<b>ال</b>حكومة``),
-    so only siblings of one tag (links, spans) are parted.
+    so only siblings of one tag (links, spans) are parted. Given the page's ``html``, pages
+    without back-to-back tags skip the tree walk.
     """
-    for element in tree.iter("a", "span"):
-        following = element.getnext()
-        if following is not None and following.tag == element.tag and not (element.tail or "").strip():
-            if not element.tail:
-                element.tail = " "
+    if html is not None and not _BACK_TO_BACK_MARKUP.search(html):
+        return
+    for element in _BACK_TO_BACK(tree):
+        if not element.tail:
+            element.tail = " "
 
 
 def link_text_share(text: str, tree: HtmlElement) -> float:
-    """Share of the extracted text's words that are whole link texts of the page (0..1)."""
+    """Share of the extracted text's words that are whole link texts of the page (0..1).
+
+    Only lines shorter than ``MAX_LINK_WORDS`` or holding link markup can be link texts (a
+    headline is never a paragraph). When those lines alone stay under ``LINK_LIST_SHARE``, their
+    share is returned as an upper bound without reading the page's links: real articles, whose
+    paragraphs are long, skip the walk over hundreds of menu links.
+    """
+    lines = [(line, count_words(_LINK_MARKUP.sub(r"\1", line))) for line in text.split("\n")]
+    total = sum(words for _, words in lines)
+    if not total:
+        return 0.0
+    candidates = [(line, words) for line, words in lines if words and (words < MAX_LINK_WORDS or "](" in line)]
+    upper = sum(words for _, words in candidates) / total
+    if upper < LINK_LIST_SHARE:
+        return upper
     link_texts = {_SPACES.sub(" ", a.text_content()).strip() for a in tree.iter("a")}
     link_texts.discard("")
-    total = linked = 0
-    for line in text.split("\n"):
-        words = count_words(_LINK_MARKUP.sub(r"\1", line))
-        total += words
+    linked = 0
+    for line, words in candidates:
         inside = " ".join(_LINK_MARKUP.findall(line))
         bare = _SPACES.sub(" ", _LINK_MARKUP.sub(" ", line)).strip()
         if bare in link_texts:  # the whole line is one link's text
@@ -240,7 +258,7 @@ def link_text_share(text: str, tree: HtmlElement) -> float:
             linked += words
         elif inside:
             linked += count_words(inside)
-    return linked / total if total else 0.0
+    return linked / total
 
 
 MAX_CAPTIONS = 20
@@ -496,7 +514,7 @@ def article_from_html(
     # Metadata before extraction, on the untouched tree (bare_extraction works on a copy).
     metadata = page_metadata(tree, final_url or url)
     captions = figure_captions(tree)
-    keep_word_boundaries(tree)
+    keep_word_boundaries(tree, html)
     document = _extract_main_text(tree, final_url or url, fast=True)
     if document is None or prose_word_count(document.text or "") < settings.min_words:
         # trafilatura's own extractor found too little: let it compare with its fallbacks

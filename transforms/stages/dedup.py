@@ -409,8 +409,14 @@ class DeduplicateWindowFn(beam.DoFn):
         for article in result.articles:
             memory.add({**_slim(article), "_seen": seen})
             yield article
+        # A story is dated like its earliest article, whose date already falls back to the fetch date.
+        story_dates: dict[str, str] = {}
+        for article in result.articles:
+            if article.get("story_id") and article.get("date"):
+                known = story_dates.get(article["story_id"])
+                story_dates[article["story_id"]] = min(known, article["date"]) if known else article["date"]
         for story in result.stories:
-            yield pvalue.TaggedOutput("stories", story)
+            yield pvalue.TaggedOutput("stories", {**story, "date": story_dates.get(story["story_id"])})
         expiry.set(timestamp + Duration(seconds=self._ttl))
 
     @userstate.on_timer(MEMORY_EXPIRY)
