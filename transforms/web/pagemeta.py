@@ -56,6 +56,7 @@ class DateCandidate:
     kind: str
     stamp: Timestamp
     after_headline: bool = True  # visible lines before the headline are often today's date in the page header
+    modified: bool = False  # a line that says it is the last update («آخر تحديث»), not the publication
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def _stamp(value: object) -> Timestamp | None:
 
 # A date line states a four-digit year (Arabic words and numeric forms alike): a cheap test
 # before the parser, since date-ish class names («time», «meta», «info») mark many elements.
+_UPDATE_WORDS = re.compile(r"تحديث|تعديل|محدث|updated|modified", re.I)
 _HAS_YEAR = re.compile(r"[0-9٠-٩۰-۹]{4}")
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "html", "body", "meta", "link"})
 _PUBLISHED_PROPERTIES = frozenset({"datepublished", "dc:date", "dc:created", "dcterms:created", "dcterms:issued"})
@@ -392,7 +394,8 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
         if stamp is None or _in_page_chrome(element):
             continue
         note_offset(stamp)
-        line_candidates.append(DateCandidate(KIND_LINE, stamp, marked.order.get(element, 0) > headline_at))
+        line_candidates.append(DateCandidate(KIND_LINE, stamp, marked.order.get(element, 0) > headline_at,
+                                             bool(_UPDATE_WORDS.search(text))))
         if len(line_candidates) >= MAX_LINES:
             break
     if not line_candidates and first_h1 is not None:
@@ -404,7 +407,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             stamp = _stamp(text) if text and len(text) <= MAX_LINE_CHARS and _HAS_YEAR.search(text) else None
             if stamp is not None:
                 note_offset(stamp)
-                line_candidates.append(DateCandidate(KIND_LINE, stamp, True))
+                line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
                 break
     if not line_candidates:
         # Last: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
@@ -417,7 +420,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             if stamp is None or _in_page_chrome(element):
                 continue
             note_offset(stamp)
-            line_candidates.append(DateCandidate(KIND_LINE, stamp, True))
+            line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
             break
     dates.extend(sorted(line_candidates, key=lambda c: not c.after_headline))
 
@@ -439,7 +442,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
 
 
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/\-_.]|$)"
+    r"/((?:19|20)\d{2})[/-](?:[a-z_]+/)?(0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/\-_.]|$)"
     r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/\-_.]|$)"
 )
 
@@ -562,6 +565,13 @@ def choose_publication(
             notes.append(f"date_ignored.{reason}")
             continue
         resolved.append((candidate, *moment))
+    # A date line that says it is the last update stands only when no other source (the URL
+    # included) puts the publication more than a day earlier.
+    earliest = min((r[2] for r in resolved if not r[0].modified), default=None)
+    if earliest is not None:
+        kept = [r for r in resolved if not (r[0].modified and (r[2] - earliest).days > 1)]
+        notes.extend("date_ignored.modified" for _ in range(len(resolved) - len(kept)))
+        resolved = kept
     page = resolved[0] if resolved else None
     if page is not None and not page[0].stamp.has_time:
         timed = next((r for r in resolved[1:] if r[0].stamp.has_time and r[2] == page[2]), None)
