@@ -373,3 +373,11 @@ def test_last_update_line_does_not_stand_against_an_earlier_url_date():
     # With nothing earlier to contradict it, the update time is the best the page offers.
     alone = extract(page, url="https://www.example.com/world/library/index.html")
     assert alone["published_at"] == dt.datetime(2013, 8, 28, 10, 0, tzinfo=UTC) and alone["date_source"] == "text"
+
+
+def test_theme_classes_on_the_page_wrapper_do_not_hide_the_byline():
+    page = render_page(header="<div class='author-name'>بقلم: طارق عيسى</div>"
+                              "<span class='date'>السبت 5 مارس 2022 - 14:10</span>").replace(
+        "<div class='container'>", "<div class='container has-sidebar social-ready'>")
+    article = extract(page, url="https://www.example-news.ae/a/1")
+    assert article["authors"] == ["طارق عيسى"] and article["date_source"] == "text"

@@ -177,13 +177,20 @@ def _json_ld_names(value: object, person_only: bool) -> list[str]:
     return names
 
 
-def _in_page_chrome(element: HtmlElement) -> bool:
-    """Whether the element sits in a sidebar, widget, teaser list, header navigation or footer."""
+def _in_page_chrome(element: HtmlElement, article_containers: frozenset = frozenset()) -> bool:
+    """Whether the element sits in a sidebar, widget, teaser list, header navigation or footer.
+
+    The walk up stops at ``<body>`` and at the containers of the headline
+    (``article_containers``): a theme's «has-sidebar» on a wrapper of the whole page does not
+    make the article chrome.
+    """
     not_article = _rules().not_article
     node = element
     depth = 0
-    while node is not None and depth < 12:
+    while node is not None and depth < 12 and node not in article_containers:
         tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            return False
         if tag in ("aside", "nav", "footer"):
             return True
         marks = (node.get("class") or "") + " " + (node.get("id") or "")
@@ -374,11 +381,15 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
     if first_h1 is not None and headline is None:
         headline = _text(first_h1, 1000) or None
     headline_at = marked.order.get(first_h1, -1) if first_h1 is not None else -1
+    containers = frozenset(first_h1.iterancestors()) if first_h1 is not None else frozenset()
+
+    def in_chrome(element: HtmlElement) -> bool:
+        return _in_page_chrome(element, containers)
 
     time_candidates = []
     for element in marked.times:
         stamp = _stamp(element.get("datetime")) or _stamp(_text(element, MAX_LINE_CHARS)[:MAX_LINE_CHARS])
-        if stamp is None or _in_page_chrome(element):
+        if stamp is None or in_chrome(element):
             continue
         note_offset(stamp)
         time_candidates.append(DateCandidate(KIND_TIME, stamp, marked.order.get(element, 0) > headline_at))
@@ -391,7 +402,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
         if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
             continue
         stamp = _stamp(text)
-        if stamp is None or _in_page_chrome(element):
+        if stamp is None or in_chrome(element):
             continue
         note_offset(stamp)
         line_candidates.append(DateCandidate(KIND_LINE, stamp, marked.order.get(element, 0) > headline_at,
@@ -417,7 +428,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
                 continue
             stamp = _stamp(text)
-            if stamp is None or _in_page_chrome(element):
+            if stamp is None or in_chrome(element):
                 continue
             note_offset(stamp)
             line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
@@ -427,7 +438,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
     byline_texts = []
     for element in marked.bylines[:40]:
         text = _text(element, 200)
-        if text and len(text) <= 200 and not _in_page_chrome(element):
+        if text and len(text) <= 200 and not in_chrome(element):
             byline_texts.append(text)
     return PageFacts(
         dates=tuple(dates),
