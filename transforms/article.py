@@ -45,6 +45,7 @@ from akhbar.transforms.web.pagemeta import (
     DateChoice,
     PageFacts,
     choose_publication,
+    may_have_bylines,
     named_zone,
     outlet_zone,
     read_page,
@@ -401,19 +402,30 @@ def page_metadata(tree: HtmlElement, default_url: str | None) -> Document:
 
 
 def page_facts(
-    tree: HtmlElement, page_url: str, sitename: str | None, *, entry: FeedEntry | None, fetched_at: datetime
+    tree: HtmlElement,
+    page_url: str,
+    sitename: str | None,
+    *,
+    entry: FeedEntry | None,
+    fetched_at: datetime,
+    html: str | None = None,
 ) -> tuple[PageFacts, list[str], DateChoice]:
     """What the page states (``read_page``), the names that stand for its site, and its dating.
 
     JSON-LD and ``<meta>`` first; the body markup (``<time>``, date lines, bylines, ``<h1>``) is
-    read only when they leave the date without a time of day or name no person as author.
+    read only when they and the feed leave the date without a time of day, or name no person as
+    author on a page whose ``html`` marks some element as a byline.
     """
     facts = read_page(tree, with_body=False)
     host = urlsplit(page_url).hostname
     site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
     dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
                           page_offsets=facts.stated_offsets, country=facts.country)
-    if not (dating.date_source == "page" and dating.timed and merge_authors([facts.json_ld_authors], site_names)):
+    # A feed's plausible pubDate is only overruled by a timed JSON-LD/<meta> date, read already.
+    dated = (dating.date_source == "page" and dating.timed) or dating.date_source == "feed"
+    authored = bool(merge_authors([facts.json_ld_authors], site_names)) or (
+        html is not None and not may_have_bylines(html))
+    if not (dated and authored):
         facts = read_page(tree)
         site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
         dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
@@ -469,7 +481,8 @@ def article_from_html(
         return _reject(url, entry, "extraction_empty", "trafilatura found no main text")
     page_url = final_url or url
     fetched = fetched_at or datetime.now(UTC)
-    facts, site_names, dating = page_facts(tree, page_url, metadata.sitename, entry=entry, fetched_at=fetched)
+    facts, site_names, dating = page_facts(tree, page_url, metadata.sitename, entry=entry, fetched_at=fetched,
+                                           html=html)
     return _finish(
         text=document.text,
         url=url,

@@ -300,6 +300,18 @@ def _page_country(tree: HtmlElement, meta_values: dict[str, list[str]]) -> str |
     return None
 
 
+@functools.cache
+def _byline_markup() -> re.Pattern[str]:
+    markers = "|".join(re.escape(m) for m in configs.load_yaml("pagemeta.yaml")["byline_markers"])
+    return re.compile(r"""(?:class|id|rel|itemprop)\s*=\s*["']?[^"'>]*(?:""" + markers + ")", re.I)
+
+
+def may_have_bylines(html: str) -> bool:
+    """Whether the page's markup marks any element as a byline or author (a regex over the raw
+    HTML, far cheaper than looking for one in the tree)."""
+    return bool(_byline_markup().search(html))
+
+
 def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
     """Everything the page states about its publication, authors and site (no decision made).
 
@@ -420,8 +432,8 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
                 note_offset(stamp)
                 line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
                 break
-    if not line_candidates:
-        # Last: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
+    if not line_candidates and not dates:
+        # Last, on a page that states no date anywhere else: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
         for text_node in _CUE_XPATH(tree)[:MAX_LINES]:
             element = text_node.getparent()
             text = _text(element, MAX_LINE_CHARS) if element is not None else ""
