@@ -176,7 +176,7 @@ def lead_from_description(
         return None
     if any(name_key(description) == name_key(n) for n in [*site_names, *site_wide]):
         return None
-    opening = normalize_match(body[:3000])
+    opening = normalize_match(body[:2000])
     if key[:60] in opening:
         return None
     words = [_light_stem(w) for w in match_tokens(description) if len(w) >= 3]
