@@ -32,7 +32,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from akhbar.schemas import ARTICLES, FeedEntry, Reject
-from akhbar.transforms.text.arabic import count_words, match_tokens, normalize_display, normalize_match
+from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
 from akhbar.transforms.text.arabic_dates import Timestamp, find_dates, parse_timestamp
 from akhbar.transforms.text.boilerplate import strip_boilerplate
 from akhbar.transforms.text.bylines import authors_from_byline, merge_authors, name_key
@@ -141,6 +141,7 @@ def _first_paragraph(body: str) -> str | None:
     return None
 
 
+_WORD = re.compile(r"[^\W_]+")
 _PROCLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
 
@@ -179,8 +180,9 @@ def lead_from_description(
     opening = normalize_match(body[:2000])
     if key[:60] in opening:
         return None
-    words = [_light_stem(w) for w in match_tokens(description) if len(w) >= 3]
-    body_words = {_light_stem(w) for w in match_tokens(opening)}
+    # ``key`` and ``opening`` are match forms already: split them, do not fold them again.
+    words = [_light_stem(w) for w in _WORD.findall(key) if len(w) >= 3]
+    body_words = {_light_stem(w) for w in _WORD.findall(opening)}
     if not words or sum(w in body_words for w in words) / len(words) < LEAD_MIN_BODY_OVERLAP:
         return None
     return description
@@ -423,7 +425,7 @@ def page_facts(
                           page_offsets=facts.stated_offsets, country=facts.country)
     # A feed's plausible pubDate is only overruled by a timed JSON-LD/<meta> date, read already.
     dated = (dating.date_source == "page" and dating.timed) or dating.date_source == "feed"
-    authored = bool(merge_authors([facts.json_ld_authors], site_names)) or (
+    authored = bool(facts.json_ld_authors and merge_authors([facts.json_ld_authors], site_names)) or (
         html is not None and not may_have_bylines(html))
     if not (dated and authored):
         facts = read_page(tree)
