@@ -381,3 +381,12 @@ def test_theme_classes_on_the_page_wrapper_do_not_hide_the_byline():
         "<div class='container'>", "<div class='container has-sidebar social-ready'>")
     article = extract(page, url="https://www.example-news.ae/a/1")
     assert article["authors"] == ["طارق عيسى"] and article["date_source"] == "text"
+
+
+def test_midnight_page_date_is_a_bare_date_and_leaves_the_time_to_the_feed():
+    entry = FeedEntry(url="https://x.example/a", source="المدينة", feed_url="https://x.example/rss",
+                      published_at=dt.datetime(2022, 3, 5, 9, 40, tzinfo=UTC), utc_offset_minutes=180)
+    page = render_page(head="<meta property='article:published_time' content='2022-03-05T00:00:00+03:00'>")
+    article = extract(page, entry=entry)
+    assert article["published_at"] == dt.datetime(2022, 3, 5, 9, 40, tzinfo=UTC)
+    assert (article["date"], article["date_source"]) == ("2022-03-05", "feed")

@@ -572,6 +572,11 @@ def _resolve(stamp: Timestamp, zone: tzinfo | None, configured: bool) -> tuple[d
         return None
 
 
+def _timed(stamp: Timestamp) -> bool:
+    """Whether a timestamp states a time of day: CMSes write a bare date as «…T00:00:00»."""
+    return stamp.has_time and stamp.wall.time() != time(0)
+
+
 def choose_publication(
     candidates: Iterable[DateCandidate],
     *,
@@ -608,8 +613,8 @@ def choose_publication(
         notes.extend("date_ignored.modified" for _ in range(len(resolved) - len(kept)))
         resolved = kept
     page = resolved[0] if resolved else None
-    if page is not None and not page[0].stamp.has_time:
-        timed = next((r for r in resolved[1:] if r[0].stamp.has_time and r[2] == page[2]), None)
+    if page is not None and not _timed(page[0].stamp):
+        timed = next((r for r in resolved[1:] if _timed(r[0].stamp) and r[2] == page[2]), None)
         if timed is not None:
             page = (page[0], timed[1], page[2])
 
@@ -623,18 +628,18 @@ def choose_publication(
 
     if page is not None and feed is not None:
         candidate, instant, day = page
-        page_is_better = candidate.kind != KIND_LINE and (candidate.stamp.has_time or instant == feed)
+        page_is_better = candidate.kind != KIND_LINE and (_timed(candidate.stamp) or instant == feed)
         if page_is_better:
             if abs(instant - feed) > timedelta(days=1):
                 notes.append("date_page_overrides_feed")
             return DateChoice(instant, day.isoformat(), DATE_SOURCE_OF_KIND[candidate.kind], tuple(notes),
-                              candidate.stamp.has_time)
+                              _timed(candidate.stamp))
         page = None
     if feed is not None:
         return DateChoice(feed, feed.astimezone(zone or UTC).date().isoformat(), "feed", tuple(notes), True)
     if page is not None:
         candidate, instant, day = page
-        timed = candidate.stamp.has_time or any(r[0].stamp.has_time and r[1] == instant for r in resolved)
+        timed = _timed(candidate.stamp) or any(_timed(r[0].stamp) and r[1] == instant for r in resolved)
         return DateChoice(instant, day.isoformat(), DATE_SOURCE_OF_KIND[candidate.kind], tuple(notes), timed)
     return DateChoice(None, fetched_at.astimezone(zone or UTC).date().isoformat(), "fetched", tuple(notes))
 
