@@ -99,10 +99,10 @@ def old_metadata(tree, url: str, want_date: bool):
     return metadata, searched_author
 
 
-def new_metadata(tree, url: str, entry: FeedEntry):
+def new_metadata(tree, html: str, url: str, entry: FeedEntry):
     """The page path now: trafilatura's helpers (no author, no date), then article.page_facts."""
     metadata = page_metadata(tree, url)
-    facts, names, dating = page_facts(tree, url, metadata.sitename, entry=entry, fetched_at=FETCHED)
+    facts, names, dating = page_facts(tree, url, metadata.sitename, entry=entry, fetched_at=FETCHED, html=html)
     authors = merge_authors([facts.json_ld_authors, facts.byline_texts, facts.meta_authors], names)
     return dating, authors
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         old, searched_author = old_metadata(tree, url, want_date=True)
         middle = time.perf_counter()
-        dating, authors = new_metadata(tree, url, entry)
+        dating, authors = new_metadata(tree, page, url, entry)
         old_ms += (middle - started) * 1000
         new_ms += (time.perf_counter() - middle) * 1000
         timed += 1

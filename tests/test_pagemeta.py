@@ -210,6 +210,7 @@ def test_url_dates():
     assert url_date("https://x.example/news/20211118-story") == dt.date(2021, 11, 18)
     assert url_date("https://x.example/2021/13/18/story") is None
     assert url_date("https://x.example/news/123456") is None
+    assert url_date("https://x.example/2013/middle_east/8/3/story/index.html") == dt.date(2013, 8, 3)
 
 
 def test_timestamp_keeps_the_stated_zone_and_whether_a_time_is_written():
@@ -320,6 +321,9 @@ def test_real_pages_dates_against_htmldate():
         "assabah_tn.html": ("http://www.assabah.com.tn/article/164913/x", "2019-02-08", "page"),
         # «الأحد، 04 آب/اغسطس 2013، آخر تحديث 02:21 (GMT+0400)» under the headline.
         "cnn_arabic_utf8.html": (cnn, "2013-08-04", "text"),
+        # The same story saved later: «الأربعاء، 28 آب/اغسطس 2013، آخر تحديث 14:00» is an update
+        # 25 days after the day its URL spells.
+        "cnn_arabic_windows1256.html": (cnn, "2013-08-03", "url"),
     }
     for name, (url, day, source) in expected.items():
         html = decode_html((PAGES / name).read_bytes())[0]
@@ -359,3 +363,30 @@ def test_description_known_to_be_site_wide_is_no_lead_even_when_it_shares_words(
     home = "أخبار المدينة: البلدية والمكتبة العامة والأطفال والكتب في وسط المدينة كل يوم"
     assert lead_from_description(home, None, body) == home
     assert lead_from_description(home, None, body, site_wide=[home]) is None
+
+
+def test_last_update_line_does_not_stand_against_an_earlier_url_date():
+    page = render_page(header="<div class='story-time'>الأربعاء، 28 آب/أغسطس 2013، آخر تحديث 14:00 (GMT+0400)</div>")
+    article = extract(page, url="https://www.example.com/2013/world/8/3/library/index.html")
+    assert (article["date"], article["date_source"]) == ("2013-08-03", "url")
+    assert "date_ignored.modified" in article["_hints"]["date_notes"]
+    # With nothing earlier to contradict it, the update time is the best the page offers.
+    alone = extract(page, url="https://www.example.com/world/library/index.html")
+    assert alone["published_at"] == dt.datetime(2013, 8, 28, 10, 0, tzinfo=UTC) and alone["date_source"] == "text"
+
+
+def test_theme_classes_on_the_page_wrapper_do_not_hide_the_byline():
+    page = render_page(header="<div class='author-name'>بقلم: طارق عيسى</div>"
+                              "<span class='date'>السبت 5 مارس 2022 - 14:10</span>").replace(
+        "<div class='container'>", "<div class='container has-sidebar social-ready'>")
+    article = extract(page, url="https://www.example-news.ae/a/1")
+    assert article["authors"] == ["طارق عيسى"] and article["date_source"] == "text"
+
+
+def test_midnight_page_date_is_a_bare_date_and_leaves_the_time_to_the_feed():
+    entry = FeedEntry(url="https://x.example/a", source="المدينة", feed_url="https://x.example/rss",
+                      published_at=dt.datetime(2022, 3, 5, 9, 40, tzinfo=UTC), utc_offset_minutes=180)
+    page = render_page(head="<meta property='article:published_time' content='2022-03-05T00:00:00+03:00'>")
+    article = extract(page, entry=entry)
+    assert article["published_at"] == dt.datetime(2022, 3, 5, 9, 40, tzinfo=UTC)
+    assert (article["date"], article["date_source"]) == ("2022-03-05", "feed")

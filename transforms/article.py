@@ -34,7 +34,7 @@ from trafilatura.utils import load_html
 
 from akhbar.schemas import ARTICLES, FeedEntry, Reject
 from akhbar.schemas.rows import ENTRY_HINTS, entry_hints
-from akhbar.transforms.text.arabic import count_words, match_tokens, normalize_display, normalize_match
+from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
 from akhbar.transforms.text.arabic_dates import Timestamp, find_dates, parse_timestamp
 from akhbar.transforms.text.boilerplate import strip_boilerplate
 from akhbar.transforms.text.bylines import authors_from_byline, merge_authors, name_key
@@ -47,6 +47,7 @@ from akhbar.transforms.web.pagemeta import (
     DateChoice,
     PageFacts,
     choose_publication,
+    may_have_bylines,
     named_zone,
     outlet_zone,
     read_page,
@@ -142,6 +143,7 @@ def _first_paragraph(body: str) -> str | None:
     return None
 
 
+_WORD = re.compile(r"[^\W_]+")
 _PROCLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
 
@@ -177,11 +179,12 @@ def lead_from_description(
         return None
     if any(name_key(description) == name_key(n) for n in [*site_names, *site_wide]):
         return None
-    opening = normalize_match(body[:3000])
+    opening = normalize_match(body[:2000])
     if key[:60] in opening:
         return None
-    words = [_light_stem(w) for w in match_tokens(description) if len(w) >= 3]
-    body_words = {_light_stem(w) for w in match_tokens(opening)}
+    # ``key`` and ``opening`` are match forms already: split them, do not fold them again.
+    words = [_light_stem(w) for w in _WORD.findall(key) if len(w) >= 3]
+    body_words = {_light_stem(w) for w in _WORD.findall(opening)}
     if not words or sum(w in body_words for w in words) / len(words) < LEAD_MIN_BODY_OVERLAP:
         return None
     return description
@@ -455,19 +458,30 @@ def page_metadata(tree: HtmlElement, default_url: str | None) -> Document:
 
 
 def page_facts(
-    tree: HtmlElement, page_url: str, sitename: str | None, *, entry: FeedEntry | None, fetched_at: datetime
+    tree: HtmlElement,
+    page_url: str,
+    sitename: str | None,
+    *,
+    entry: FeedEntry | None,
+    fetched_at: datetime,
+    html: str | None = None,
 ) -> tuple[PageFacts, list[str], DateChoice]:
     """What the page states (``read_page``), the names that stand for its site, and its dating.
 
     JSON-LD and ``<meta>`` first; the body markup (``<time>``, date lines, bylines, ``<h1>``) is
-    read only when they leave the date without a time of day or name no person as author.
+    read only when they and the feed leave the date without a time of day, or name no person as
+    author on a page whose ``html`` marks some element as a byline.
     """
     facts = read_page(tree, with_body=False)
     host = urlsplit(page_url).hostname
     site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
     dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
                           page_offsets=facts.stated_offsets, country=facts.country)
-    if not (dating.date_source == "page" and dating.timed and merge_authors([facts.json_ld_authors], site_names)):
+    # A feed's plausible pubDate is only overruled by a timed JSON-LD/<meta> date, read already.
+    dated = (dating.date_source == "page" and dating.timed) or dating.date_source == "feed"
+    authored = bool(facts.json_ld_authors and merge_authors([facts.json_ld_authors], site_names)) or (
+        html is not None and not may_have_bylines(html))
+    if not (dated and authored):
         facts = read_page(tree)
         site_names = site_identity(sitename, *facts.site_names, entry.source if entry else None, host=host)
         dating = date_article(facts.dates, url=page_url, fetched_at=fetched_at, entry=entry,
@@ -528,7 +542,8 @@ def article_from_html(
                        "a navigation, index or link-list page, not an article")
     page_url = final_url or url
     fetched = fetched_at or datetime.now(UTC)
-    facts, site_names, dating = page_facts(tree, page_url, metadata.sitename, entry=entry, fetched_at=fetched)
+    facts, site_names, dating = page_facts(tree, page_url, metadata.sitename, entry=entry, fetched_at=fetched,
+                                           html=html)
     return _finish(
         text=document.text,
         url=url,

@@ -138,20 +138,27 @@ def is_person_name(name: str, not_names: Iterable[str] = ()) -> bool:
         return False
     if _URL_LIKE.search(name) or _DOMAIN_LIKE.search(name):
         return False
-    vocabulary = _vocabulary()
-    key_words = [w.lower() for w in normalize_match(name).split()]
-    if any(w in vocabulary.credit_words or w in vocabulary.sentence_words for w in key_words):
-        return False
-    if normalize_match(name).lower() in vocabulary.not_person_keys:
-        return False
     if all(len(w.strip(".")) <= 1 for w in words):
         return False
-    key = name_key(name)
-    for other in not_names:
-        other_key = name_key(other)
+    vocabulary = _vocabulary()
+    folded = normalize_match(name).lower()
+    if folded in vocabulary.not_person_keys:
+        return False
+    if any(w in vocabulary.credit_words or w in vocabulary.sentence_words for w in folded.split()):
+        return False
+    key = re.sub(r"[\W_]+", "", folded)
+    for other_key in _keys(not_names):
         if other_key and (key == other_key or (len(other_key) >= 4 and (other_key in key or key in other_key))):
             return False
     return True
+
+
+class _Keys(tuple):
+    """``not_names`` already in ``name_key`` form (computed once per article, not per candidate)."""
+
+
+def _keys(names: Iterable[str]) -> tuple[str, ...]:
+    return names if isinstance(names, _Keys) else _Keys(name_key(n) for n in names)
 
 
 def _dedupe(names: Iterable[str]) -> list[str]:
@@ -172,7 +179,7 @@ def author_names(raw: str, not_names: Iterable[str] = ()) -> list[str]:
     text = normalize_display(_SPACED_TATWEEL.sub(" - ", raw)).strip()
     if _URL_LIKE.search(text) and " " not in text.strip():
         return []  # a profile or logo URL, a file name
-    not_names = tuple(not_names)
+    not_names = _keys(not_names)
     after_opener = _names_after_opener(text)
     names = after_opener if after_opener is not None else text
     if text.startswith("(") and text.endswith(")"):
@@ -198,7 +205,7 @@ def authors_from_byline(text: str) -> list[str]:
 
 def merge_authors(groups: Iterable[Iterable[str]], not_names: Iterable[str] = ()) -> list[str]:
     """The first group that yields people, cleaned: groups are ordered best source first."""
-    not_names = tuple(not_names)
+    not_names = _keys(not_names)
     for group in groups:
         people = []
         for raw in group:

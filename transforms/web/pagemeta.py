@@ -56,6 +56,7 @@ class DateCandidate:
     kind: str
     stamp: Timestamp
     after_headline: bool = True  # visible lines before the headline are often today's date in the page header
+    modified: bool = False  # a line that says it is the last update («آخر تحديث»), not the publication
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ def _rules() -> _Rules:
 
 
 def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
-    for script in tree.xpath("//script[@type='application/ld+json']"):
+    for script in tree.iter("script"):  # a tag walk in C: cheaper than an XPath predicate over the page
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
         text = script.text or ""
         if not text.strip() or len(text) > MAX_JSONLD_CHARS:
             continue
@@ -176,13 +179,20 @@ def _json_ld_names(value: object, person_only: bool) -> list[str]:
     return names
 
 
-def _in_page_chrome(element: HtmlElement) -> bool:
-    """Whether the element sits in a sidebar, widget, teaser list, header navigation or footer."""
+def _in_page_chrome(element: HtmlElement, article_containers: frozenset = frozenset()) -> bool:
+    """Whether the element sits in a sidebar, widget, teaser list, header navigation or footer.
+
+    The walk up stops at ``<body>`` and at the containers of the headline
+    (``article_containers``): a theme's «has-sidebar» on a wrapper of the whole page does not
+    make the article chrome.
+    """
     not_article = _rules().not_article
     node = element
     depth = 0
-    while node is not None and depth < 12:
+    while node is not None and depth < 12 and node not in article_containers:
         tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            return False
         if tag in ("aside", "nav", "footer"):
             return True
         marks = (node.get("class") or "") + " " + (node.get("id") or "")
@@ -212,6 +222,7 @@ def _stamp(value: object) -> Timestamp | None:
 
 # A date line states a four-digit year (Arabic words and numeric forms alike): a cheap test
 # before the parser, since date-ish class names («time», «meta», «info») mark many elements.
+_UPDATE_WORDS = re.compile(r"تحديث|تعديل|محدث|updated|modified", re.I)
 _HAS_YEAR = re.compile(r"[0-9٠-٩۰-۹]{4}")
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "html", "body", "meta", "link"})
 _PUBLISHED_PROPERTIES = frozenset({"datepublished", "dc:date", "dc:created", "dcterms:created", "dcterms:issued"})
@@ -289,6 +300,28 @@ def _page_country(tree: HtmlElement, meta_values: dict[str, list[str]]) -> str |
         if code.isalpha() and len(value.strip()) in (2, 5, 6):
             return code.lower()
     return None
+
+
+@functools.cache
+def _byline_words() -> tuple[str, ...]:
+    return tuple(configs.load_yaml("pagemeta.yaml")["byline_markers"])
+
+
+_IN_MARKING_ATTRIBUTE = re.compile(r"""(?:class|id|rel|itemprop)\s*=\s*["']?[^"'<>=]*$""", re.I)
+MAX_MARKER_HITS = 200
+
+
+def may_have_bylines(html: str) -> bool:
+    """Whether the page's markup marks any element as a byline or author: the marker words found
+    in the raw HTML (``str.find``, lower case as class names are written), each checked to sit in
+    a class/id/rel/itemprop value. Far cheaper than looking for such an element in the tree."""
+    for word in _byline_words():
+        start, hits = html.find(word), 0
+        while start >= 0 and hits < MAX_MARKER_HITS:
+            if _IN_MARKING_ATTRIBUTE.search(html, max(0, start - 120), start):
+                return True
+            start, hits = html.find(word, start + len(word)), hits + 1
+    return False
 
 
 def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
@@ -372,11 +405,15 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
     if first_h1 is not None and headline is None:
         headline = _text(first_h1, 1000) or None
     headline_at = marked.order.get(first_h1, -1) if first_h1 is not None else -1
+    containers = frozenset(first_h1.iterancestors()) if first_h1 is not None else frozenset()
+
+    def in_chrome(element: HtmlElement) -> bool:
+        return _in_page_chrome(element, containers)
 
     time_candidates = []
     for element in marked.times:
         stamp = _stamp(element.get("datetime")) or _stamp(_text(element, MAX_LINE_CHARS)[:MAX_LINE_CHARS])
-        if stamp is None or _in_page_chrome(element):
+        if stamp is None or in_chrome(element):
             continue
         note_offset(stamp)
         time_candidates.append(DateCandidate(KIND_TIME, stamp, marked.order.get(element, 0) > headline_at))
@@ -389,10 +426,11 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
         if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
             continue
         stamp = _stamp(text)
-        if stamp is None or _in_page_chrome(element):
+        if stamp is None or in_chrome(element):
             continue
         note_offset(stamp)
-        line_candidates.append(DateCandidate(KIND_LINE, stamp, marked.order.get(element, 0) > headline_at))
+        line_candidates.append(DateCandidate(KIND_LINE, stamp, marked.order.get(element, 0) > headline_at,
+                                             bool(_UPDATE_WORDS.search(text))))
         if len(line_candidates) >= MAX_LINES:
             break
     if not line_candidates and first_h1 is not None:
@@ -404,27 +442,27 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             stamp = _stamp(text) if text and len(text) <= MAX_LINE_CHARS and _HAS_YEAR.search(text) else None
             if stamp is not None:
                 note_offset(stamp)
-                line_candidates.append(DateCandidate(KIND_LINE, stamp, True))
+                line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
                 break
-    if not line_candidates:
-        # Last: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
+    if not line_candidates and not dates:
+        # Last, on a page that states no date anywhere else: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
         for text_node in _CUE_XPATH(tree)[:MAX_LINES]:
             element = text_node.getparent()
             text = _text(element, MAX_LINE_CHARS) if element is not None else ""
             if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
                 continue
             stamp = _stamp(text)
-            if stamp is None or _in_page_chrome(element):
+            if stamp is None or in_chrome(element):
                 continue
             note_offset(stamp)
-            line_candidates.append(DateCandidate(KIND_LINE, stamp, True))
+            line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
             break
     dates.extend(sorted(line_candidates, key=lambda c: not c.after_headline))
 
     byline_texts = []
     for element in marked.bylines[:40]:
         text = _text(element, 200)
-        if text and len(text) <= 200 and not _in_page_chrome(element):
+        if text and len(text) <= 200 and not in_chrome(element):
             byline_texts.append(text)
     return PageFacts(
         dates=tuple(dates),
@@ -439,7 +477,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
 
 
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/\-_.]|$)"
+    r"/((?:19|20)\d{2})[/-](?:[a-z_]+/)?(0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/\-_.]|$)"
     r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[/\-_.]|$)"
 )
 
@@ -534,6 +572,11 @@ def _resolve(stamp: Timestamp, zone: tzinfo | None, configured: bool) -> tuple[d
         return None
 
 
+def _timed(stamp: Timestamp) -> bool:
+    """Whether a timestamp states a time of day: CMSes write a bare date as «…T00:00:00»."""
+    return stamp.has_time and stamp.wall.time() != time(0)
+
+
 def choose_publication(
     candidates: Iterable[DateCandidate],
     *,
@@ -562,9 +605,16 @@ def choose_publication(
             notes.append(f"date_ignored.{reason}")
             continue
         resolved.append((candidate, *moment))
+    # A date line that says it is the last update stands only when no other source (the URL
+    # included) puts the publication more than a day earlier.
+    earliest = min((r[2] for r in resolved if not r[0].modified), default=None)
+    if earliest is not None:
+        kept = [r for r in resolved if not (r[0].modified and (r[2] - earliest).days > 1)]
+        notes.extend("date_ignored.modified" for _ in range(len(resolved) - len(kept)))
+        resolved = kept
     page = resolved[0] if resolved else None
-    if page is not None and not page[0].stamp.has_time:
-        timed = next((r for r in resolved[1:] if r[0].stamp.has_time and r[2] == page[2]), None)
+    if page is not None and not _timed(page[0].stamp):
+        timed = next((r for r in resolved[1:] if _timed(r[0].stamp) and r[2] == page[2]), None)
         if timed is not None:
             page = (page[0], timed[1], page[2])
 
@@ -578,18 +628,18 @@ def choose_publication(
 
     if page is not None and feed is not None:
         candidate, instant, day = page
-        page_is_better = candidate.kind != KIND_LINE and (candidate.stamp.has_time or instant == feed)
+        page_is_better = candidate.kind != KIND_LINE and (_timed(candidate.stamp) or instant == feed)
         if page_is_better:
             if abs(instant - feed) > timedelta(days=1):
                 notes.append("date_page_overrides_feed")
             return DateChoice(instant, day.isoformat(), DATE_SOURCE_OF_KIND[candidate.kind], tuple(notes),
-                              candidate.stamp.has_time)
+                              _timed(candidate.stamp))
         page = None
     if feed is not None:
         return DateChoice(feed, feed.astimezone(zone or UTC).date().isoformat(), "feed", tuple(notes), True)
     if page is not None:
         candidate, instant, day = page
-        timed = candidate.stamp.has_time or any(r[0].stamp.has_time and r[1] == instant for r in resolved)
+        timed = _timed(candidate.stamp) or any(_timed(r[0].stamp) and r[1] == instant for r in resolved)
         return DateChoice(instant, day.isoformat(), DATE_SOURCE_OF_KIND[candidate.kind], tuple(notes), timed)
     return DateChoice(None, fetched_at.astimezone(zone or UTC).date().isoformat(), "fetched", tuple(notes))
 
