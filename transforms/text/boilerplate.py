@@ -45,6 +45,7 @@ from typing import Any
 
 from akhbar import configs
 from akhbar.transforms.text.arabic import normalize_display, normalize_match
+from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
 
 # Diacritics and tatweel may sit after any letter of a phrase.
 _MARKS = "[\u064b-\u065f\u0670\u0640]*"
@@ -128,8 +129,64 @@ _CONFIG_KEYS = frozenset(
         "comments",
         "sentence_start_verbs",
         "sentence_start_connectors",
+        "byline_labels",
+        "structure",
     }
 )
+
+
+@dataclass(frozen=True)
+class WordClasses:
+    """The word classes of the structural rules (``structure`` in the YAML), in match form."""
+
+    imperatives: frozenset[str]
+    address: frozenset[str]
+    platforms: frozenset[str]
+    update_words: frozenset[str]
+    publish_words: frozenset[str]
+    stamp_filler: frozenset[str]
+    image_words: frozenset[str]
+    comment_nouns: frozenset[str]
+    comment_policy: frozenset[str]
+    reporting_verbs: frozenset[str]
+    link_share: float = 0.8
+    teaser_heading_max_words: int = 8
+
+    @classmethod
+    def from_config(cls, structure: dict[str, Any], reporting_verbs: list[str]) -> WordClasses:
+        def words(key: str) -> frozenset[str]:
+            found: set[str] = set()
+            for phrase in structure.get(key, []):
+                found.update(_WORD.findall(normalize_match(str(phrase))))
+            return frozenset(found)
+
+        verbs = frozenset(normalize_match(v) for v in reporting_verbs)
+        return cls(
+            imperatives=words("imperatives"),
+            address=words("address"),
+            platforms=words("platforms"),
+            update_words=words("update_words"),
+            publish_words=words("publish_words"),
+            stamp_filler=words("stamp_filler"),
+            image_words=words("image_words"),
+            comment_nouns=words("comment_nouns"),
+            comment_policy=words("comment_policy"),
+            reporting_verbs=verbs | {p + v for v in verbs for p in "وف"},
+            link_share=float(structure.get("link_share", 0.8)),
+            teaser_heading_max_words=int(structure.get("teaser_heading_max_words", 8)),
+        )
+
+    def is_imperative(self, token: str) -> bool:
+        """An imperative of the class, also plural («تابعوا»), with «نا»/«ونا» objects, or after و/ف."""
+        for candidate in (token, token[1:] if token[:1] in "وف" and len(token) > 3 else ""):
+            if not candidate:
+                continue
+            if candidate in self.imperatives:
+                return True
+            for suffix in ("ونا", "وا", "نا", "ي", "وه"):
+                if candidate.endswith(suffix) and candidate[: -len(suffix)] in self.imperatives:
+                    return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -152,6 +209,8 @@ class BoilerplateRules:
     line_phrase_symbols: tuple[str, ...]
     caption_bullet: re.Pattern[str]
     sentence_start: re.Pattern[str]
+    byline_line: re.Pattern[str]
+    classes: WordClasses
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> BoilerplateRules:
@@ -202,6 +261,11 @@ class BoilerplateRules:
                 if not _WORD.search(phrase)
             ),
             credit_line=_compile(rf"^[^\w]*{_alternation(config['credit_labels'])}\s*[:：\-–—|/،,]"),
+            # A label, then an optional separator, then the rest (a name: checked by the caller).
+            byline_line=_compile(
+                rf"^[^\w]*{_alternation(config.get('byline_labels', []))}(?:\s*[:：\-–—|/،,]\s*|\s+)(?=\w)"
+            ),
+            classes=WordClasses.from_config(config.get("structure", {}), config["sentence_start_verbs"]),
             agency_line=_compile(rf"^[^\w]*{agencies}(?:\s*(?:[/،,\-–]|\s)\s*(?:و\s*)?{agencies})*[^\w]*$"),
             agency_tail=_compile(
                 rf"\s*[(\[]\s*{agencies}(?:\s*[/،,\-–]\s*[^()\[\]\n]{{1,40}})?\s*[)\]]\s*\.?\s*$"
@@ -437,7 +501,173 @@ def _classify_line(rules: BoilerplateRules, line: str, words: int, match_line: s
         return "credit"
     if "caption" in found and words <= limits.caption_max_words and not _TERMINAL_PERIOD.search(line):
         return "caption"
+    return _structural_kind(rules, line, words, match_line)
+
+
+_CLOCK_OR_NUMERIC_DATE = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,4}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{1,4}")
+_QUOTE_SPAN = re.compile(r"[«\"“]([^«»\"“”]{1,400})[»\"”]")
+_CREDIT_TAIL_START = re.compile(r"[(\[]|\s[-–—|/]\s|\s")
+_BYLINE_MAX_WORDS = 7
+
+
+def _holds_quotation(line: str) -> bool:
+    """A quotation of three words or more: someone's words, not the outlet's."""
+    return any(len(m.group(1).split()) >= 3 for m in _QUOTE_SPAN.finditer(line))
+
+
+def _has_reporting_verb(classes: WordClasses, tokens: list[str]) -> bool:
+    return not classes.reporting_verbs.isdisjoint(tokens)
+
+
+def _is_call_to_action(classes: WordClasses, tokens: list[str]) -> bool:
+    """An imperative or a second-person address, together with a platform or the outlet's own channel."""
+    if classes.platforms.isdisjoint(tokens) and classes.address.isdisjoint(
+        {t for t in tokens if t.endswith("نا")}
+    ):
+        return False
+    return not classes.address.isdisjoint(tokens) or any(classes.is_imperative(t) for t in tokens)
+
+
+def _is_stamp(classes: WordClasses, line: str, match_line: str, tokens: list[str]) -> bool:
+    """An update or publish stamp: a stamp word, a date or time, and at most one other word."""
+    stamp_words = classes.update_words | classes.publish_words
+    if stamp_words.isdisjoint(tokens):
+        return False
+    dates = find_dates(line)
+    if not dates and not _CLOCK_OR_NUMERIC_DATE.search(match_line):
+        return False
+    rest = line
+    for mention in reversed(dates):
+        rest = rest[: mention["start"]] + " " + rest[mention["end"] :]
+    others = [
+        t
+        for t in _WORD.findall(normalize_match(rest))
+        if not t.isdigit() and t not in stamp_words and t not in classes.stamp_filler
+    ]
+    return len(others) <= 1
+
+
+def _credit_position(classes: WordClasses, match_line: str, tokens: list[str]) -> str | None:
+    """"credit" for a line led by an image noun («الصورة: …», «(لقطة من …)»), "caption" for a caption
+    ending with such a credit, else None."""
+    if not tokens:
+        return None
+    if tokens[0] in classes.image_words and len(tokens) >= 2:
+        after = match_line.split(tokens[0], 1)[1].lstrip()
+        bracketed = match_line.lstrip()[:1] in "(["
+        if bracketed or after[:1] in ":：-–—|/" or tokens[1][:1] == "ل" or tokens[1] in ("من", "عن"):
+            return "credit"
+        return None
+    # A credit after a caption: an image noun among the last words, after a bracket or dash,
+    # or followed by a colon.
+    for position in range(max(1, len(tokens) - 8), len(tokens)):
+        if tokens[position] not in classes.image_words:
+            continue
+        index = match_line.rfind(tokens[position])
+        before = match_line[:index]
+        after = match_line[index + len(tokens[position]) :].lstrip()
+        if before.rstrip()[-1:] in "([-–—|/" or after[:1] in ":：":
+            return "caption"
     return None
+
+
+def _structural_kind(rules: BoilerplateRules, line: str, words: int, match_line: str) -> str | None:
+    """Kind of a line by its word classes and shape, whatever its exact wording; None for content."""
+    limits, classes = rules.limits, rules.classes
+    if words > limits.comments_max_words:
+        return None
+    tokens = _WORD.findall(match_line)
+    if not tokens or _has_reporting_verb(classes, tokens) or _holds_quotation(line):
+        return None
+    prose_sentence = _TERMINAL_PERIOD.search(line) is not None
+    if words <= _BYLINE_MAX_WORDS and not prose_sentence and not any(c.isdigit() for c in line):
+        if rules.byline_line.match(line):
+            return "byline"
+    if words <= limits.short_line_max_words + 2 and _is_stamp(classes, line, match_line, tokens):
+        return "stamp"
+    if words <= limits.promo_max_words and _is_call_to_action(classes, tokens):
+        return "promo"
+    if not classes.comment_nouns.isdisjoint(tokens) and (
+        not classes.address.isdisjoint(tokens)
+        or not classes.comment_policy.isdisjoint(tokens)
+        or any(classes.is_imperative(t) for t in tokens)
+    ):
+        return "comments"
+    if words <= limits.caption_max_words and not prose_sentence:
+        position = _credit_position(classes, match_line, tokens)
+        if position == "credit" and words <= limits.short_line_max_words - 4:
+            return "credit"
+        if position == "caption":
+            return "caption"
+    return None
+
+
+def link_share(line: str) -> float:
+    """Share of a line's letters and digits that sit inside Markdown link text (0 when it has no links)."""
+    if "](" not in line:
+        return 0.0
+    total = len(_ANY_LETTER_OR_DIGIT.findall(unwrap_links(line)))
+    if not total:
+        return 0.0
+    linked = sum(len(_ANY_LETTER_OR_DIGIT.findall(m.group(1))) for m in _MD_LINK.finditer(line))
+    return linked / total
+
+
+def _is_heading_like(line: str, words: int, max_words: int) -> bool:
+    return 0 < words <= max_words and not _SENTENCE_FINAL.search(line)
+
+
+def _strip_link_lists(rules: BoilerplateRules, lines: _Lines, link_lines: set[int]) -> None:
+    """Lines that are mostly link text: a run of two or more (with the heading above it) is a
+    teaser list; a lone one is a related link."""
+    order = lines.non_blank()
+    position = 0
+    while position < len(order):
+        if order[position] not in link_lines:
+            position += 1
+            continue
+        end = position
+        while end + 1 < len(order) and order[end + 1] in link_lines:
+            end += 1
+        run = order[position : end + 1]
+        if len(run) >= 2:
+            if position > 0:
+                heading = order[position - 1]
+                line = lines.lines[heading] or ""
+                if _is_heading_like(line, lines.words[heading], rules.classes.teaser_heading_max_words):
+                    lines.drop(heading, "widget")
+            for index in run:
+                lines.drop(index, "widget")
+        else:
+            lines.drop(run[0], "read_also")
+        position = end + 1
+
+
+def _strip_trailing_teasers(rules: BoilerplateRules, lines: _Lines) -> None:
+    """A heading and two or more headline-like lines that end the text: a teaser block, whatever its label."""
+    order = lines.non_blank()
+    tail: list[int] = []
+    for index in reversed(order):
+        line = lines.lines[index] or ""
+        if 3 <= lines.words[index] <= rules.limits.headline_max_words and not _SENTENCE_FINAL.search(line):
+            tail.append(index)
+        else:
+            break
+    if len(tail) < 2 or len(tail) >= len(order):
+        return
+    heading = order[len(order) - len(tail) - 1]
+    heading_line = lines.lines[heading] or ""
+    if not _is_heading_like(heading_line, lines.words[heading], rules.classes.teaser_heading_max_words):
+        return
+    # The heading itself may be the last headline of a list that has no heading: then the
+    # line before it must read as prose, not as another headline.
+    before = [i for i in order if i < heading]
+    before_words = sum(lines.words[i] for i in before)
+    if not before or before_words < 4 * sum(lines.words[i] for i in tail):
+        return
+    lines.drop(heading, "widget")
+    for index in reversed(tail):
+        lines.drop(index, "widget")
 
 
 def _strip_widget_block(rules: BoilerplateRules, lines: _Lines, label_index: int) -> None:
@@ -509,15 +739,25 @@ def strip_boilerplate(
 
     # 2. Whole-line rules, widget blocks and read-also labels, top to bottom.
     caption_indexes: set[int] = set()
+    link_lines: set[int] = set()
     for index in range(len(lines.lines)):
         line = lines.lines[index]
         if not line:
             continue
-        # Links (when the extractor marks them) only serve to delimit related headlines.
+        # Links (when the extractor marks them) delimit related headlines and mark link lists.
         plain = unwrap_links(line)
         if plain is not line:
             lines.replace(index, plain)
         words = lines.words[index]
+        if (
+            plain is not line
+            and words <= limits.headline_max_words
+            and not _TERMINAL_PERIOD.search(plain)
+            and link_share(line) >= rules.classes.link_share
+            and not rules.read_also_line.match(plain)
+        ):
+            link_lines.add(index)
+            continue
         if words <= limits.short_line_max_words and rules.widget_line.match(plain):
             _strip_widget_block(rules, lines, index)
             continue
@@ -536,6 +776,9 @@ def strip_boilerplate(
             else:
                 lines.lines[index] = None
                 lines.words[index] = 0
+
+    _strip_link_lists(rules, lines, link_lines)
+    _strip_trailing_teasers(rules, lines)
 
     # 3. Captions by layout: a short line repeated on the next line, a lone bullet line.
     order = lines.non_blank()
@@ -614,6 +857,26 @@ def strip_boilerplate(
     # Lines are already in display form; only the gaps left by removed lines need closing.
     body = _BLANK_RUNS.sub("\n\n", "\n".join(line for line in lines.lines if line is not None)).strip()
     return CleanedText(body=body, lead=lead, image_captions=lines.captions, removed=lines.removed)
+
+
+def stamp_update_time(removed: list[dict], rules: BoilerplateRules | None = None):
+    """The time of the first update stamp among removed lines («آخر تحديث: …», «حُدّث في …»), or None.
+
+    Read from the update word on, so that «نُشر في X | عُدّل في Y» gives Y; a stamp without an
+    update word is a publication stamp and gives nothing here.
+    """
+    classes = (rules or BoilerplateRules.default()).classes
+    for item in removed:
+        if item.get("kind") != "stamp":
+            continue
+        text = item.get("text") or ""
+        words = text.split()
+        for position, word in enumerate(words):
+            if any(token in classes.update_words for token in _WORD.findall(normalize_match(word))):
+                moment = parse_datetime(" ".join(words[position + 1 :])) or parse_datetime(text)
+                if moment is not None:
+                    return moment
+    return None
 
 
 def strip_paragraphs(paragraphs: list[str], title: str | None = None) -> CleanedText:
