@@ -31,6 +31,7 @@ from akhbar.transforms.stages.state import (
     commit_feed_state,
     read_feed_state,
 )
+from akhbar.transforms.stages.templates import CleanWithLearntTemplates, commit_template_state
 from akhbar.transforms.stages.write import WriteRunTables, valid_run_id
 from akhbar.transforms.web.http import FetchSettings
 
@@ -117,7 +118,11 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
     )
     pages = new_entries | "FetchPages" >> FetchPages(config.fetch)
     extracted = pages["pages"] | "ExtractArticles" >> ExtractArticles(run_id, config.extract)
-    enriched = extracted.articles | "EnrichArticles" >> EnrichArticles()
+    # Lines that recur across an outlet's articles are its template (this run + earlier runs).
+    templated = extracted.articles | "LearntTemplates" >> CleanWithLearntTemplates(
+        config.output, run_id, config.extract.min_words
+    )
+    enriched = templated["articles"] | "EnrichArticles" >> EnrichArticles()
     # The page's rel=canonical can differ from the feed link: drop again by the final id.
     unique = enriched.articles | "DropSeenArticles" >> DropSeen(
         "articles", lambda a: a["article_id"], _article_order, seen_ids
@@ -131,7 +136,7 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
 
     stories = deduplicated["stories"] | "StampStories" >> beam.Map(stamp_story)
     rejects = (
-        (fetched.rejects, pages["rejects"], extracted.rejects, enriched.rejects)
+        (fetched.rejects, pages["rejects"], extracted.rejects, templated["rejects"], enriched.rejects)
         | "FlattenRejects" >> beam.Flatten()
         | "RejectRows" >> beam.Map(lambda reject: Reject.to_row(reject, run_id))
     )
@@ -140,6 +145,7 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
     tables = {"articles": articles, "stories": stories, "rejects": rejects}
     written = tables | "WriteTables" >> WriteRunTables(config.output, run_id, shards)
     written["state"] = fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, run_id)
+    written["templates"] = templated["state"]
     return {
         "articles": articles,
         "stories": stories,
@@ -178,6 +184,7 @@ def run_config(config: IngestConfig, options: PipelineOptions) -> int:
         print(f"akhbar ingest: run {config.run_id} failed: {type(exc).__name__}: {message}", file=sys.stderr)
         return EXIT_FAILED
     commit_feed_state(config.output, config.run_id)
+    commit_template_state(config.output, config.run_id)
     log_stage_counts(result, config.run_id)
     write_run_report(config.output, config.run_id, result, started_at, datetime.now(UTC))
     return EXIT_OK

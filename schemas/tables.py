@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 VERSIONS = {
     1: "walking skeleton: identity, provenance, title/lead/authors, dates, body, topic",
     2: "Arabic cleaning: body_match, language_confidence, image_captions, removed_boilerplate",
     3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
     4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
+    5: "cleaning that generalises: updated_at (page meta, else the body's update stamp); state/templates.parquet",
 }
 
 UTC_TS = pa.timestamp("us", tz="UTC")
@@ -115,6 +116,7 @@ ARTICLES = pa.schema(
         _f("similarity", pa.float32(), 4, "estimated Jaccard similarity to near_duplicate_of"),
         _f("story_id", pa.string(), 4, "story the article belongs to"),
         _f("minhash", pa.binary(), 4, "MinHash signature (little-endian uint32 array), read back by later runs"),
+        _f("updated_at", UTC_TS, 5, "last update in UTC (page meta dateModified, else the body's update stamp)"),
         _f("date", pa.string(), 1, "partition: publication date YYYY-MM-DD (UTC), else fetch date"),
         _f("topic", pa.string(), 1, "partition: slug from configs/topics.yaml"),
     ],
@@ -178,6 +180,19 @@ FEED_STATE = pa.schema(
         _f("last_success_at", UTC_TS, 1, "time of the last 200 or 304"),
     ],
     metadata={"table": "feed_state", "schema_version": str(SCHEMA_VERSION)},
+)
+
+# What runs learnt of each outlet's template (transforms/stages/templates.py): hashed lines,
+# bounded per source, not a table of the output's partitions.
+TEMPLATE_STATE = pa.schema(
+    [
+        _f("source", pa.string(), 5, "outlet name from the feeds file", nullable=False, few_values=True),
+        _f("line_hash", pa.int64(), 5, "blake2b-64 of the normalised line (transforms/text/template.py)", nullable=False),
+        _f("count", pa.int64(), 5, "articles of the source the line stood in"),
+        _f("source_articles", pa.int64(), 5, "articles of the source counted"),
+        _f("last_seen", UTC_TS, 5, "last run that saw the line"),
+    ],
+    metadata={"table": "template_state", "schema_version": str(SCHEMA_VERSION)},
 )
 
 TABLES = {"articles": ARTICLES, "rejects": REJECTS, "entities": ENTITIES, "stories": STORIES}

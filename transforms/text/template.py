@@ -34,6 +34,7 @@ from akhbar.transforms.text.boilerplate import unwrap_links
 _DIGITS = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[^\w]+")
 _SENTENCE_FINAL = re.compile(r"[.!؟?:؛]\W*$")
+_PROSE_END = re.compile(r"[.!؟?]\W*$")
 _QUOTATION = re.compile(r"[«\"“][^«»\"“”]{12,}[»\"”]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -41,7 +42,7 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 @dataclass(frozen=True)
 class TemplateSettings:
     max_line_words: int = 40  # longer lines are prose: never candidates
-    long_prose_words: int = 20  # a sentence this long that ends like prose is never template
+    long_prose_words: int = 12  # a sentence this long that ends like prose is never template
     min_articles: int = 5  # a line in fewer of a source's articles is never template
     min_share: float = 0.25  # ... nor one in a smaller share of them
     max_lines_per_source: int = 2000  # memory bound: the most frequent keys are kept
@@ -52,20 +53,42 @@ class TemplateSettings:
 DEFAULT = TemplateSettings()
 
 
-def line_key(line: str) -> int | None:
-    """Signed 64-bit key of a line's normalised form (match form, digits as 0, punctuation dropped)."""
-    text = _NOT_WORD.sub(" ", _DIGITS.sub("0", normalize_match(unwrap_links(line)))).strip()
+def _key_of_match_form(match_line: str) -> int | None:
+    text = _NOT_WORD.sub(" ", _DIGITS.sub("0", match_line)).strip()
     if not text:
         return None
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
+def line_key(line: str) -> int | None:
+    """Signed 64-bit key of a line's normalised form (match form, digits as 0, punctuation dropped)."""
+    return _key_of_match_form(normalize_match(unwrap_links(line)))
+
+
 def _is_protected(line: str, words: int, settings: TemplateSettings) -> bool:
     if words > settings.max_line_words:
         return True
-    if words >= settings.long_prose_words and _SENTENCE_FINAL.search(line):
+    if words >= settings.long_prose_words and _PROSE_END.search(line):
         return True
     return bool(_QUOTATION.search(line))
+
+
+def _keyed_lines(body: str, settings: TemplateSettings) -> list[tuple[str, int, int | None]]:
+    """(line, words, key or None when protected/blank) for every line; one normalisation per body."""
+    lines = body.split("\n")
+    match_lines = normalize_match(unwrap_links(body)).split("\n") if "](" not in body else None
+    if match_lines is not None and len(match_lines) != len(lines):
+        match_lines = None
+    keyed = []
+    for position, raw in enumerate(lines):
+        line = raw.strip()
+        words = len(line.split())
+        if not line or _is_protected(line, words, settings):
+            keyed.append((line, words, None))
+            continue
+        key = _key_of_match_form(match_lines[position]) if match_lines is not None else line_key(line)
+        keyed.append((line, words, key))
+    return keyed
 
 
 def article_line_keys(
@@ -73,15 +96,7 @@ def article_line_keys(
 ) -> set[int]:
     """Keys of the lines of one article that may be template (each once)."""
     own = {line_key(text) for text in (title, lead) if text}
-    keys: set[int] = set()
-    for line in (body or "").split("\n"):
-        line = line.strip()
-        if not line or _is_protected(line, len(line.split()), settings):
-            continue
-        key = line_key(line)
-        if key is not None and key not in own:
-            keys.add(key)
-    return keys
+    return {key for _, _, key in _keyed_lines(body or "", settings) if key is not None and key not in own}
 
 
 @dataclass
@@ -129,18 +144,14 @@ def apply_template(
     """Body without its template lines, and what was removed (kinds "template" and "widget")."""
     if not keys or not body:
         return body, []
-    lines = body.split("\n")
+    keyed = _keyed_lines(body, settings)
+    lines = [line for line, _, _ in keyed]
     own = {line_key(text) for text in (title, lead) if text}
     removed: list[dict] = []
     index = 0
     while index < len(lines):
-        line = lines[index].strip()
-        words = len(line.split())
-        if not line or _is_protected(line, words, settings):
-            index += 1
-            continue
-        key = line_key(line)
-        if key is None or key not in keys or key in own:
+        line, words, key = keyed[index]
+        if key is None or key not in keys or key in own or not lines[index]:
             index += 1
             continue
         removed.append({"kind": "template", "text": line})
@@ -148,14 +159,14 @@ def apply_template(
         index += 1
         if words <= settings.heading_max_words and not _SENTENCE_FINAL.search(line):
             # A template heading: the headlines under it change from page to page.
-            index = _drop_headlines(lines, index, keys, removed, settings)
+            index = _drop_headlines(lines, keyed, index, keys, removed, settings)
     if not removed:
         return body, []
     text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
     return text, removed
 
 
-def _drop_headlines(lines: list[str], index: int, keys, removed: list[dict], settings: TemplateSettings) -> int:
+def _drop_headlines(lines: list[str], keyed, index: int, keys, removed: list[dict], settings: TemplateSettings) -> int:
     """Drop the headline-like lines after a template heading when there are two or more of them
     (one short line after a notice may be a paragraph that lacks its period)."""
     run: list[int] = []
@@ -164,8 +175,8 @@ def _drop_headlines(lines: list[str], index: int, keys, removed: list[dict], set
         if not line:
             index += 1
             continue
-        words = len(line.split())
-        if words > settings.headline_max_words or _SENTENCE_FINAL.search(line) or line_key(line) in keys:
+        words, key = keyed[index][1], keyed[index][2]
+        if words > settings.headline_max_words or _SENTENCE_FINAL.search(line) or key in keys:
             break
         run.append(index)
         index += 1
