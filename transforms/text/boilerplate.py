@@ -561,11 +561,15 @@ def _credit_position(classes: WordClasses, match_line: str, tokens: list[str]) -
     # A credit after a caption: an image noun among the last words, after a bracket or dash,
     # or followed by a colon.
     for position in range(max(1, len(tokens) - 8), len(tokens)):
-        if tokens[position] not in classes.image_words:
+        token = tokens[position]
+        if token not in classes.image_words:
+            # «… بعدسة فلان», «… للمصور فلان»: a prefixed image noun and a name end the caption.
+            if token[:1] in "بل" and token[1:] in classes.image_words and len(tokens) - position <= 5:
+                return "caption"
             continue
-        index = match_line.rfind(tokens[position])
+        index = match_line.rfind(token)
         before = match_line[:index]
-        after = match_line[index + len(tokens[position]) :].lstrip()
+        after = match_line[index + len(token) :].lstrip()
         if before.rstrip()[-1:] in "([-–—|/" or after[:1] in ":：":
             return "caption"
     return None
