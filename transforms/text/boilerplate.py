@@ -508,6 +508,7 @@ _CLOCK_OR_NUMERIC_DATE = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,4}\s*[/\-.]\
 _QUOTE_SPAN = re.compile(r"[«\"“]([^«»\"“”]{1,400})[»\"”]")
 _CREDIT_TAIL_START = re.compile(r"[(\[]|\s[-–—|/]\s|\s")
 _BYLINE_MAX_WORDS = 7
+_SENTENCE_BREAK = re.compile(r"\w[.!؟?]\s+\w")
 
 
 def _holds_quotation(line: str) -> bool:
@@ -589,7 +590,8 @@ def _structural_kind(rules: BoilerplateRules, line: str, words: int, match_line:
             return "byline"
     if words <= limits.short_line_max_words + 2 and _is_stamp(classes, line, match_line, tokens):
         return "stamp"
-    if words <= limits.promo_max_words and _is_call_to_action(classes, tokens):
+    # A call to action is one sentence; several sentences addressing the reader are an explainer.
+    if words <= limits.promo_max_words and not _SENTENCE_BREAK.search(line) and _is_call_to_action(classes, tokens):
         return "promo"
     if not classes.comment_nouns.isdisjoint(tokens) and (
         not classes.address.isdisjoint(tokens)
@@ -661,15 +663,19 @@ def _strip_trailing_teasers(rules: BoilerplateRules, lines: _Lines) -> None:
         return
     heading = order[len(order) - len(tail) - 1]
     heading_line = lines.lines[heading] or ""
-    if not _is_heading_like(heading_line, lines.words[heading], rules.classes.teaser_heading_max_words):
+    # The heading was already removed by another rule (a label, a call to action) when a
+    # removed line stands between the text and the headlines.
+    heading_removed = any(lines._original[i].strip() for i in range(heading + 1, tail[-1]))
+    if not heading_removed and not _is_heading_like(
+        heading_line, lines.words[heading], rules.classes.teaser_heading_max_words
+    ):
         return
-    # The heading itself may be the last headline of a list that has no heading: then the
-    # line before it must read as prose, not as another headline.
-    before = [i for i in order if i < heading]
+    before = [i for i in order if i < heading] + ([heading] if heading_removed else [])
     before_words = sum(lines.words[i] for i in before)
     if not before or before_words < 4 * sum(lines.words[i] for i in tail):
         return
-    lines.drop(heading, "widget")
+    if not heading_removed:
+        lines.drop(heading, "widget")
     for index in reversed(tail):
         lines.drop(index, "widget")
 

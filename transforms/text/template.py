@@ -74,20 +74,28 @@ def _is_protected(line: str, words: int, settings: TemplateSettings) -> bool:
 
 
 def _keyed_lines(body: str, settings: TemplateSettings) -> list[tuple[str, int, int | None]]:
-    """(line, words, key or None when protected/blank) for every line; one normalisation per body."""
-    lines = body.split("\n")
-    match_lines = normalize_match(unwrap_links(body)).split("\n") if "](" not in body else None
-    if match_lines is not None and len(match_lines) != len(lines):
-        match_lines = None
-    keyed = []
-    for position, raw in enumerate(lines):
+    """(line, words, key or None when protected/blank) for every line.
+
+    Only candidate lines are normalised, in one call: long paragraphs, the bulk of a body,
+    are never hashed.
+    """
+    keyed: list[tuple[str, int, int | None]] = []
+    candidates: list[int] = []
+    for raw in body.split("\n"):
         line = raw.strip()
-        words = len(line.split())
-        if not line or _is_protected(line, words, settings):
-            keyed.append((line, words, None))
-            continue
-        key = _key_of_match_form(match_lines[position]) if match_lines is not None else line_key(line)
-        keyed.append((line, words, key))
+        words = len(line.split()) if len(line) < 40 * settings.max_line_words else settings.max_line_words + 1
+        if line and not _is_protected(line, words, settings):
+            candidates.append(len(keyed))
+        keyed.append((line, words, None))
+    if not candidates:
+        return keyed
+    joined = "\n".join(unwrap_links(keyed[i][0]) for i in candidates)
+    match_lines = normalize_match(joined).split("\n")
+    if len(match_lines) != len(candidates):  # normalisation never adds a newline; be safe anyway
+        match_lines = [normalize_match(unwrap_links(keyed[i][0])) for i in candidates]
+    for position, match_line in zip(candidates, match_lines, strict=True):
+        line, words, _ = keyed[position]
+        keyed[position] = (line, words, _key_of_match_form(match_line))
     return keyed
 
 
