@@ -11,11 +11,27 @@ captions (moved out, not lost) and an audit list of everything removed, each wit
 - ``widget``: teaser blocks («اخترنا لك», «الأكثر قراءة», …) with their headlines, and all
   that follows them when they end the article;
 - ``caption``: bullet captions, a caption repeated on the next line, «صورة أرشيفية» lines;
-- ``share``, ``credit`` (source/photo credits, bylines, a trailing «(رويترز)»), ``promo``
-  (app/newsletter), ``copyright``, ``comments`` (comment prompts and policy notices).
+- ``share``, ``credit`` (source/photo credits, a trailing «(رويترز)»), ``promo``
+  (app/newsletter/calls to action), ``copyright``, ``comments`` (comment prompts and policy notices);
+- ``byline`` («بقلم: …», «كتبه …»: a label and a name; authors are metadata, read from here);
+- ``stamp`` (update and publish stamps; ``stamp_update_time`` reads the update time from them).
 
 All phrases are data in ``configs/boilerplate.yaml``; they are compiled once into
 spelling-tolerant regexes (``BoilerplateRules.default()``).
+
+Phrase lists are always one outlet behind, so the same kinds are also recognised by structure
+(``structure`` word classes in the YAML, ``_structural_kind``), whatever the wording:
+- a call to action: an imperative or a second-person address together with a social network,
+  a messaging app, an app store, an aggregator or the outlet's own channel («تطبيقنا»), in one
+  sentence, not quoted, without a reporting verb;
+- a stamp: an update/publish word, a date or clock time, and at most one other word;
+- a photo credit: a short line led by an image noun with a separator, «لـ/من» or brackets; a
+  caption ending with such a credit is a caption;
+- a comment widget: a comment noun with an address, an imperative or a policy word;
+- link density: lines that are mostly Markdown link text (the extractor marks links) are a teaser
+  list when two or more follow each other (with the heading above), a related link when alone;
+- a heading and two or more headline-like lines ending the text are a teaser block.
+The learnt per-outlet template (``akhbar.transforms.text.template``) removes the rest in the pipeline.
 
 Decisions worth knowing:
 - Work is per line (a line is a paragraph as the extractor left it). Whole-line rules apply
