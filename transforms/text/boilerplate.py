@@ -167,6 +167,7 @@ class WordClasses:
     reporting_verbs: frozenset[str]
     link_share: float = 0.8
     teaser_heading_max_words: int = 8
+    cta_max_words: int = 24
 
     @classmethod
     def from_config(cls, structure: dict[str, Any], reporting_verbs: list[str]) -> WordClasses:
@@ -190,19 +191,17 @@ class WordClasses:
             reporting_verbs=verbs | {p + v for v in verbs for p in "وف"},
             link_share=float(structure.get("link_share", 0.8)),
             teaser_heading_max_words=int(structure.get("teaser_heading_max_words", 8)),
+            cta_max_words=int(structure.get("cta_max_words", 24)),
         )
 
     def is_imperative(self, token: str) -> bool:
-        """An imperative of the class, also plural («تابعوا»), with «نا»/«ونا» objects, or after و/ف."""
-        for candidate in (token, token[1:] if token[:1] in "وف" and len(token) > 3 else ""):
-            if not candidate:
-                continue
-            if candidate in self.imperatives:
-                return True
-            for suffix in ("ونا", "وا", "نا", "ي", "وه"):
-                if candidate.endswith(suffix) and candidate[: -len(suffix)] in self.imperatives:
-                    return True
-        return False
+        """An imperative of the class, also plural («تابعوا») or with «نا»/«ونا» objects."""
+        if token in self.imperatives:
+            return True
+        return any(
+            token.endswith(suffix) and token[: -len(suffix)] in self.imperatives
+            for suffix in ("ونا", "وا", "نا", "ي", "وه")
+        )
 
 
 @dataclass(frozen=True)
@@ -598,16 +597,32 @@ def _structural_kind(rules: BoilerplateRules, line: str, words: int, match_line:
     if words > limits.comments_max_words:
         return None
     tokens = _WORD.findall(match_line)
-    if not tokens or _has_reporting_verb(classes, tokens) or _holds_quotation(line):
+    if not tokens:
         return None
     prose_sentence = _TERMINAL_PERIOD.search(line) is not None
+    # Captions quote people as headlines do; their credit is found whatever they hold.
+    if words <= limits.caption_max_words and not prose_sentence:
+        position = _credit_position(classes, match_line, tokens)
+        if position == "credit" and words <= limits.short_line_max_words - 4:
+            return "credit"
+        if position == "caption":
+            return "caption"
+    if _has_reporting_verb(classes, tokens) or _holds_quotation(line):
+        return None
     if words <= _BYLINE_MAX_WORDS and not prose_sentence and not any(c.isdigit() for c in line):
         if rules.byline_line.match(line):
             return "byline"
     if words <= limits.short_line_max_words + 2 and _is_stamp(classes, line, match_line, tokens):
         return "stamp"
     # A call to action is one sentence; several sentences addressing the reader are an explainer.
-    if words <= limits.promo_max_words and not _SENTENCE_BREAK.search(line) and _is_call_to_action(classes, tokens):
+    # A call to action is one short sentence that does not introduce what follows («…:»);
+    # several sentences or a long one addressing the reader are a how-to.
+    if (
+        words <= classes.cta_max_words
+        and not _SENTENCE_BREAK.search(line)
+        and not line.rstrip().endswith((":", "："))
+        and _is_call_to_action(classes, tokens)
+    ):
         return "promo"
     if not classes.comment_nouns.isdisjoint(tokens) and (
         not classes.address.isdisjoint(tokens)
@@ -615,12 +630,6 @@ def _structural_kind(rules: BoilerplateRules, line: str, words: int, match_line:
         or any(classes.is_imperative(t) for t in tokens)
     ):
         return "comments"
-    if words <= limits.caption_max_words and not prose_sentence:
-        position = _credit_position(classes, match_line, tokens)
-        if position == "credit" and words <= limits.short_line_max_words - 4:
-            return "credit"
-        if position == "caption":
-            return "caption"
     return None
 
 
