@@ -596,6 +596,12 @@ def _structural_kind(rules: BoilerplateRules, line: str, words: int, match_line:
     limits, classes = rules.limits, rules.classes
     if words > limits.comments_max_words:
         return None
+    # Past every other rule's length only a comment notice is left: skip paragraphs without a
+    # comment noun before splitting them into words (most lines of a body are such paragraphs).
+    if words > max(classes.cta_max_words, limits.caption_max_words) and not any(
+        noun in match_line for noun in classes.comment_nouns
+    ):
+        return None
     tokens = _WORD.findall(match_line)
     if not tokens:
         return None
