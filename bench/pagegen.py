@@ -36,8 +36,10 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ANT = CORPUS / "ant" / "ant_multisource.jsonl.gz"
 # An ANT text that already holds a related-link line, a syndication credit or an op-ed
 # disclaimer is not a clean gold body (our output would be scored down for removing them).
+# BBC Arabic's texts in ANT often end with the outlet's own app notice («يمكنكم تسلم إشعارات … تطبيق
+# بي بي سي عربي»): boilerplate in the gold, so those texts are left out too.
 UNCLEAN_GOLD = re.compile(
-    r"^\W*(اقرأ|إقرأ|اقرا|للمزيد|قد يهمك|شاهد|طالع|ذات صلة|نقلا\u064b? عن)|تمثل رأي كتابها", re.MULTILINE
+    r"^\W*(اقرأ|إقرأ|اقرا|للمزيد|قد يهمك|شاهد|طالع|ذات صلة|نقلا\u064b? عن)|تمثل رأي كتابها|تطبيق بي بي سي", re.MULTILINE
 )
 BASE = "{{BASE}}"
 

@@ -1,6 +1,6 @@
 """Body quality: word-level precision/recall/F1 and boilerplate leak rate, ours vs bare trafilatura.
 
-    /work/main/.venv/bin/python bench/quality.py [--articles 200] [--seed 7]
+    /work/main/.venv/bin/python bench/quality.py [--articles 200] [--seed 7] [--set both] [--family heldout2]
 
 Reads ../shared/corpus (development material, never copied into the project):
 - pages/*.html with their gold: cnn_arabic_windows1256 has the full body in .gold.txt;
@@ -16,6 +16,12 @@ Reads ../shared/corpus (development material, never copied into the project):
   ANT texts whose own text still carries a related-link line, a syndication credit
   («نقلاً عن …») or an op-ed disclaimer (the feed's text was not clean) are skipped, since
   their gold would contain boilerplate.
+
+- with ``--set unseen|both``, the second template set of bench/pagegen_unseen.py: widgets of the
+  same kinds in wording the rules do not list, one wording family at a time (``--family``:
+  ``tune``, ``heldout``, ``heldout2``; report on a held-out one), scored for bare trafilatura, our
+  rules alone (one page, as ``akhbar extract``) and our rules plus the per-outlet template learnt
+  over all pages of that template (as one ``akhbar ingest`` run), with the template's cost.
 
 (a) bare ``trafilatura.extract(html)``; (b) ours: ``akhbar.transforms.article.article_from_html``
 (the pipeline's single code path) when it imports, else (or with ``--links``) trafilatura's
@@ -47,6 +53,9 @@ from akhbar.transforms.text.language import detect_language
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts, not a package
 from pagegen import ANT, CORPUS, TEMPLATES, load_ant  # noqa: E402 - the page templates are shared with throughput.py
+from pagegen_unseen import FAMILIES, UNSEEN_TEMPLATES, outlet_wording  # noqa: E402
+
+from akhbar.transforms.text import template as learnt  # noqa: E402
 
 PAGES = CORPUS / "pages"
 
@@ -91,6 +100,28 @@ def _fallback_ours(html: str, url: str) -> str:
     if document is None or not document.text:
         return ""
     return strip_boilerplate(document.text, title=document.title).body
+
+
+def _fallback_article(html: str, url: str) -> dict:
+    document = trafilatura.bare_extraction(html, url=url, include_links=True, deduplicate=False)
+    if document is None or not document.text:
+        return {"body": ""}
+    cleaned = strip_boilerplate(document.text, title=document.title)
+    return {"body": cleaned.body, "title": document.title, "lead": cleaned.lead}
+
+
+def load_ours_article() -> Callable[[str, str], dict]:
+    """The article dict (body, title, lead) of our single code path, for the learnt-template pass."""
+    try:
+        from akhbar.transforms.article import article_from_html
+    except Exception:
+        return _fallback_article
+
+    def ours(html: str, url: str) -> dict:
+        result = article_from_html(html, url)
+        return result if isinstance(result, dict) else {"body": ""}
+
+    return ours
 
 
 def load_ours(force_fallback: bool = False) -> tuple[str, Callable[[str, str], str]]:
@@ -187,6 +218,75 @@ def run_text_level(articles: list[dict], donors: list[dict], rng: random.Random)
     )
 
 
+def run_unseen(articles: list[dict], donors: list[dict], family_name: str, seed: int, show: int) -> None:
+    """The second template set (bench/pagegen_unseen.py): (a) bare, (b) ours with phrase and
+    structural rules only (a single page, as `akhbar extract`), (c) ours after learning each
+    outlet's template over all its pages (as one pipeline run does: one outlet = one template)."""
+    family = FAMILIES[family_name]
+    ours = load_ours_article()
+    rng = random.Random(seed + 1)
+    print(f"\nUnseen widget wording, family {family_name!r}: {len(articles)} ANT articles x {len(UNSEEN_TEMPLATES)} templates")
+    print(
+        f"  {'template':<10}{'bare F1':>9}{'rules F1':>10}{'learnt F1':>11}{'leak bare':>11}{'leak rules':>12}"
+        f"{'leak learnt':>13}{'learnt<bare':>13}"
+    )
+    totals = {"bare": [], "rules": [], "learnt": []}
+    leak_totals = {"bare": 0, "rules": 0, "learnt": 0}
+    worse_total = 0
+    template_seconds = 0.0
+    examples: list[str] = []
+    for outlet_index, (name, template) in enumerate(UNSEEN_TEMPLATES.items()):
+        wording = outlet_wording(family, outlet_index, f"موقع {name}")
+        pages = []
+        for index, record in enumerate(articles):
+            paragraphs = [p.strip() for p in record["text"].split("\n") if p.strip()]
+            extra = [d["title"] for d in rng.sample(donors, 5)]
+            caption = rng.choice(donors)["title"]
+            html, injected = template(record["title"], paragraphs, extra, caption, wording, rng)
+            url = f"https://unseen.example.org/{name}/{index}"
+            pages.append((record["text"], injected, bare(html, url), ours(html, url)))
+        begin = time.perf_counter()
+        counts = learnt.learn((a.get("body") or "", a.get("title"), a.get("lead")) for _, _, _, a in pages)
+        keys = learnt.template_keys(counts)
+        after = [
+            learnt.apply_template(a.get("body") or "", keys, title=a.get("title"), lead=a.get("lead"))[0]
+            for _, _, _, a in pages
+        ]
+        template_seconds += time.perf_counter() - begin
+        scores = {"bare": [], "rules": [], "learnt": []}
+        leak_count = {"bare": 0, "rules": 0, "learnt": 0}
+        worse = 0
+        for (gold, injected, bare_text, article), learnt_body in zip(pages, after, strict=True):
+            outputs = {"bare": bare_text, "rules": article.get("body") or "", "learnt": learnt_body}
+            for label, output in outputs.items():
+                scores[label].append(prf(output, gold)[2])
+                found = leaks(output, injected, gold)
+                if found:
+                    leak_count[label] += 1
+                    if label == "learnt" and len(examples) < show * len(UNSEEN_TEMPLATES):
+                        examples.append(f"{name}: {found[:2]}")
+            worse += scores["learnt"][-1] + 1e-9 < scores["bare"][-1]
+        n = len(pages)
+        mean = {k: sum(v) / n for k, v in scores.items()}
+        print(
+            f"  {name:<10}{mean['bare']:>9.3f}{mean['rules']:>10.3f}{mean['learnt']:>11.3f}"
+            f"{leak_count['bare'] / n:>11.3f}{leak_count['rules'] / n:>12.3f}{leak_count['learnt'] / n:>13.3f}{worse:>13d}"
+        )
+        for k in totals:
+            totals[k].extend(scores[k])
+            leak_totals[k] += leak_count[k]
+        worse_total += worse
+    n = len(totals["bare"])
+    mean = {k: sum(v) / n for k, v in totals.items()}
+    print(
+        f"  {'all':<10}{mean['bare']:>9.3f}{mean['rules']:>10.3f}{mean['learnt']:>11.3f}"
+        f"{leak_totals['bare'] / n:>11.3f}{leak_totals['rules'] / n:>12.3f}{leak_totals['learnt'] / n:>13.3f}{worse_total:>13d}"
+    )
+    print(f"  learnt template (count + apply): {template_seconds / n * 1000:.3f} ms per article")
+    for line in examples:
+        print("   leak:", line)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -201,11 +301,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="(b) = bare_extraction with include_links=True + strip_boilerplate instead of article_from_html",
     )
+    parser.add_argument(
+        "--set", choices=("familiar", "unseen", "both"), default="both",
+        help="familiar: the templates of bench/pagegen.py; unseen: bench/pagegen_unseen.py (default both)",
+    )
+    parser.add_argument(
+        "--family", choices=tuple(FAMILIES), default="heldout2",
+        help="wording family of the unseen set: tune (rules tuned on it), heldout (seen once, then tuned on), "
+        "heldout2 (the clean hold-out, default)",
+    )
     args = parser.parse_args(argv)
     if not PAGES.exists() or not ANT.exists():
         print(f"corpus not found at {CORPUS}: nothing to measure")
         return 0
 
+    if args.set == "unseen":
+        records = load_ant(args.articles, args.seed)
+        run_unseen(records[: args.articles], records[args.articles :], args.family, args.seed, args.show_leaks)
+        return 0
     ours_name, ours = load_ours(args.links)
     print(f"(b) ours = {ours_name}")
     clock: dict[str, float] = {}
@@ -291,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(speed ours/bare = {clock['bare'] / clock['ours']:.2f}); of which cleaning + language "
         f"(strip_boilerplate + detect_language on the extracted text) {cleaning_ms:.2f} ms"
     )
+    if args.set == "both":
+        run_unseen(articles, donors, args.family, args.seed, args.show_leaks)
     print(f"Peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

@@ -34,6 +34,7 @@ from akhbar.transforms.stages.state import (
     commit_feed_state,
     read_feed_state,
 )
+from akhbar.transforms.stages.templates import CleanWithLearntTemplates, commit_template_state
 from akhbar.transforms.stages.write import valid_run_id
 from akhbar.transforms.web.http import FetchSettings
 
@@ -134,9 +135,12 @@ def build_pipeline(p: beam.Pipeline, config: IngestConfig) -> dict[str, beam.PCo
         run_settings(config),
         drop_seen_articles=DropSeen("articles", lambda a: a["article_id"], _article_order, seen_ids),
         deduplicate=DeduplicateArticles(prior=recent),
+        # Lines that recur across an outlet's articles are its template (this run + earlier runs).
+        clean_templates=CleanWithLearntTemplates(config.output, config.run_id, config.extract.min_words),
     )
     written = tables["written"]
     written["state"] = fetched.state | "WriteFeedState" >> WritePendingFeedState(config.output, config.run_id)
+    written["templates"] = tables["templates"]
     return {
         "articles": tables["articles"],
         "stories": tables["stories"],
@@ -201,6 +205,7 @@ def _run_leased(config: IngestConfig, options: PipelineOptions) -> int:
         return EXIT_FAILED
     reached, tried = housekeeping.feeds_reached(config.output, config.run_id)
     commit_feed_state(config.output, config.run_id)
+    commit_template_state(config.output, config.run_id)
     housekeeping.end_run(config.output, config.run_id)
     counters = log_stage_counts(result, config.run_id)
     write_run_report(config.output, config.run_id, result, started_at, datetime.now(UTC))

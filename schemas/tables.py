@@ -24,7 +24,7 @@ VERSIONS = {
     3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
     4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
     5: "publication metadata: date_source; from this version `date` is the outlet's local calendar day "
-       "(before: the UTC day) and published_at keeps the page's time of day; entities.display (readable entity name; stories.top_entities show it)",
+       "(before: the UTC day) and published_at keeps the page's time of day; entities.display (readable entity name; stories.top_entities show it); cleaning that generalises: updated_at (page meta, else the body's update stamp), state/templates.parquet",
 }
 
 UTC_TS = pa.timestamp("us", tz="UTC")
@@ -117,6 +117,7 @@ ARTICLES = pa.schema(
         _f("similarity", pa.float32(), 4, "estimated Jaccard similarity to near_duplicate_of"),
         _f("story_id", pa.string(), 4, "story the article belongs to"),
         _f("minhash", pa.binary(), 4, "MinHash signature (little-endian uint32 array), read back by later runs"),
+        _f("updated_at", UTC_TS, 5, "last update in UTC (page meta dateModified, else the body's update stamp)"),
         _f("date_source", pa.string(), 5, "where published_at/date came from: feed | page | text | url | fetched (none: published_at null)", few_values=True),
         _f("date", pa.string(), 1, "partition: publication day YYYY-MM-DD in the outlet's zone (UTC day before schema 5), else fetch day"),
         _f("topic", pa.string(), 1, "partition: slug from configs/topics.yaml"),
@@ -182,6 +183,19 @@ FEED_STATE = pa.schema(
         _f("last_success_at", UTC_TS, 1, "time of the last 200 or 304"),
     ],
     metadata={"table": "feed_state", "schema_version": str(SCHEMA_VERSION)},
+)
+
+# What runs learnt of each outlet's template (transforms/stages/templates.py): hashed lines,
+# bounded per source, not a table of the output's partitions.
+TEMPLATE_STATE = pa.schema(
+    [
+        _f("source", pa.string(), 5, "outlet name from the feeds file", nullable=False, few_values=True),
+        _f("line_hash", pa.int64(), 5, "blake2b-64 of the normalised line (transforms/text/template.py)", nullable=False),
+        _f("count", pa.int64(), 5, "articles of the source the line stood in"),
+        _f("source_articles", pa.int64(), 5, "articles of the source counted"),
+        _f("last_seen", UTC_TS, 5, "last run that saw the line"),
+    ],
+    metadata={"table": "template_state", "schema_version": str(SCHEMA_VERSION)},
 )
 
 TABLES = {"articles": ARTICLES, "rejects": REJECTS, "entities": ENTITIES, "stories": STORIES}

@@ -106,3 +106,22 @@ def test_relative_dates_stay_unresolved_without_a_publication_date():
     assert yesterday and all(m["value"] is None for m in yesterday)
     dated = process_text(text, "https://a.example/dated", title="عنوان", published="2021-11-18T09:00:00+00:00")
     assert [m["value"] for m in dated["dates_mentioned"] if "أمس" in m["text"]] == ["2021-11-17"]
+
+
+def test_updated_at_comes_from_page_meta_first_else_from_the_update_stamp_in_the_text():
+    stamp = "<p>آخر تحديث: 14 تشرين الثاني/نوفمبر 2021 - 10:30</p>"
+    article = article_from_html(page(extra=stamp), ENTRY.url, entry=ENTRY)
+    assert article["updated_at"] == dt.datetime(2021, 11, 14, 10, 30, tzinfo=dt.UTC)
+    assert "آخر تحديث" not in article["body"]
+    assert {"kind": "stamp", "text": "آخر تحديث: 14 تشرين الثاني/نوفمبر 2021 - 10:30"} in article["removed_boilerplate"]
+    meta = '<meta property="article:modified_time" content="2021-11-19T08:15:00+03:00">'
+    with_meta = article_from_html(page(extra=stamp).replace("</head>", meta + "</head>"), ENTRY.url, entry=ENTRY)
+    assert with_meta["updated_at"] == dt.datetime(2021, 11, 19, 5, 15, tzinfo=dt.UTC)
+    plain = article_from_html(page(), ENTRY.url, entry=ENTRY)
+    assert plain["updated_at"] is None
+
+
+def test_a_byline_line_is_removed_and_recorded_as_byline():
+    article = article_from_html(page(extra="<p>بقلم: هالة عبد الرحيم</p>"), ENTRY.url, entry=ENTRY)
+    assert "هالة عبد الرحيم" not in article["body"]
+    assert {"kind": "byline", "text": "بقلم: هالة عبد الرحيم"} in article["removed_boilerplate"]

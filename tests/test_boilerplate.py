@@ -20,6 +20,8 @@ from akhbar.transforms.text.arabic import normalize_display, normalize_match
 from akhbar.transforms.text.boilerplate import (
     BoilerplateRules,
     CleanedText,
+    link_share,
+    stamp_update_time,
     strip_boilerplate,
     strip_paragraphs,
 )
@@ -29,7 +31,9 @@ P2 = "وقال وزير الصحة في مؤتمر صحفي إن المستشف�
 P3 = "وأضاف الوزير أن الحكومة خصصت موازنة إضافية لتوظيف الأطباء والممرضين في المناطق الريفية التي تعاني نقصا في الكوادر."
 P4 = "ويأتي هذا الإعلان بعد أشهر من احتجاجات نظمها سكان تلك المناطق للمطالبة بتحسين الخدمات الصحية."
 PARAGRAPHS = [P1, P2, P3, P4]
-KINDS = {"read_also", "widget", "caption", "share", "credit", "promo", "copyright", "title", "comments"}
+KINDS = {
+    "read_also", "widget", "caption", "share", "credit", "promo", "copyright", "title", "comments", "stamp", "byline",
+}
 
 
 def body_has_all(result: CleanedText, paragraphs: list[str]) -> bool:
@@ -407,3 +411,93 @@ def test_read_also_label_followed_by_dots_or_comma():
     assert "اقرأ" not in cleaned.body and "شاهد" not in cleaned.body
     assert "ويرى خبراء النقل البحري" in cleaned.body and "أظهرت بيانات رسمية" in cleaned.body
     assert [item["kind"] for item in cleaned.removed].count("read_also") == 2
+
+
+# --------------------------------------------------------------------------- structural rules
+# Wording below is not in configs/boilerplate.yaml as a phrase: the rules must know the KIND.
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # call to action: an imperative or second-person address + a platform or "our channel"
+        ("نزّلوا تطبيقنا المجاني من متجر آبل واحصلوا على التنبيهات العاجلة", "promo"),
+        ("ابقَ على اطلاع دائم وتابع الموقع على منصة إكس", "promo"),
+        ("يمكنكم الآن متابعة أخبارنا عبر واتساب من خلال هذا الرابط", "promo"),
+        ("Follow our channel on Telegram for breaking news", "promo"),
+        # update and publish stamps
+        ("آخر تحديث: 10:42 صباحاً، الأربعاء 14 مارس 2018", "stamp"),
+        ("نُشر في 3 مارس 2018 | عُدّل في 14 مارس 2018 10:20", "stamp"),
+        ("حُدِّث بتاريخ 14/03/2018 - 10:42", "stamp"),
+        # bylines
+        ("بواسطة: هالة عبد الرحيم", "byline"),
+        ("كتبه يوسف المصري", "byline"),
+        # photo credits and captions with a credit
+        ("لقطة: وكالة الأناضول", "credit"),
+        ("(الصورة من غيتي إيميجز)", "credit"),
+        ("متظاهرون في وسط العاصمة (الصورة: أرشيف)", "caption"),
+        ("متظاهرون في وسط العاصمة بعدسة يوسف المصري", "caption"),
+        ("الوزير: «لن نتراجع عن القرار» (الصورة: أرشيف)", "caption"),
+        # comment widgets and policies
+        ("التعليقات تخضع للمراجعة قبل ظهورها على الموقع", "comments"),
+        ("شاركنا رأيك في التعليقات أدناه", "comments"),
+    ],
+)
+def test_structural_boilerplate_in_wording_no_rule_lists(line, kind):
+    result = strip_boilerplate("\n".join([P1, line, P2]))
+    assert kinds(result) == [kind]
+    assert result.body == "\n".join([P1, P2])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # reported calls and mentions of platforms, stamps inside prose, quotes, a subheading
+        "وقال الوزير عبر حسابه على تويتر إن على المواطنين تحميل التطبيق الحكومي.",
+        "ودعت الوزارة المواطنين إلى تحميل تطبيق الصحة من المتجر الإلكتروني قبل السفر.",
+        "وكتب الرئيس على فيسبوك: «تابعوا صفحتنا لتعرفوا الحقيقة كاملة»",
+        "ونشرت الصحيفة في 14 مارس 2018 تقريراً مطولاً عن الأزمة.",
+        "وتم تحديث البيانات الرسمية في 3 مارس بعد مراجعة شاملة للأرقام.",
+        "الصورة الكاملة للأزمة",
+        "وتخضع تعليقات المسؤولين على الأزمة لمراجعة دقيقة من الصحافة المحلية.",
+        "كتب الوزير في تغريدة أن الافتتاح تأخر بسبب الأمطار.",
+        "وتألق الفريق في الشوط الثاني وسجل هدفين عبر منصة التتويج الجديدة",
+        "إذا كنت ترغب في حذف حسابك على فيسبوك فاتبع الخطوات التالية:",
+    ],
+)
+def test_prose_that_shares_words_with_structural_boilerplate_is_kept(line):
+    result = strip_boilerplate("\n".join([P1, line, P2]))
+    assert result.removed == []
+    assert normalize_display(line) in result.body
+
+
+def test_update_stamp_gives_the_update_time_and_a_publish_stamp_none():
+    result = strip_boilerplate("\n".join([P1, "نُشر في 3 مارس 2018 | عُدّل في 14 مارس 2018 10:20", P2]))
+    moment = stamp_update_time(result.removed)
+    assert moment is not None and moment.isoformat() == "2018-03-14T10:20:00+00:00"
+    published_only = strip_boilerplate("\n".join([P1, "نُشر في 3 مارس 2018", P2]))
+    assert kinds(published_only) == ["stamp"] and stamp_update_time(published_only.removed) is None
+
+
+def test_link_lists_under_any_heading_are_a_teaser_block_and_a_lone_link_line_a_related_link():
+    teasers = [
+        "[افتتاح معرض الكتاب في عمّان](https://site.example/1)",
+        "- [ارتفاع أسعار الوقود في تونس](https://site.example/2)",
+        "[الأمطار تغرق شوارع الخرطوم](https://site.example/3)",
+    ]
+    result = strip_boilerplate("\n".join([P1, P2, "قصص قد تثير اهتمامك", *teasers, P3, P4]))
+    assert result.body == "\n".join([P1, P2, P3, P4])
+    assert kinds(result) == ["widget"] * 4
+    lone = strip_boilerplate("\n".join([P1, "[وزير الخارجية يزور بغداد الأسبوع المقبل](https://site.example/9)", P2]))
+    assert lone.body == "\n".join([P1, P2]) and kinds(lone) == ["read_also"]
+    # A paragraph with a link inside it is prose.
+    linked = "وأعلنت [وزارة الصحة](https://site.example/moh) اليوم افتتاح ثلاثة مستشفيات جديدة في الجنوب."
+    assert link_share(linked) < 0.5
+    assert strip_boilerplate("\n".join([P1, linked, P2])).removed == []
+
+
+def test_trailing_headlines_under_an_unknown_heading_end_the_article():
+    tail = ["من أخبارنا أيضاً", "افتتاح معرض الكتاب في عمّان بمشاركة واسعة", "ارتفاع أسعار الوقود في تونس للمرة الثالثة"]
+    result = strip_boilerplate("\n".join([*PARAGRAPHS, *tail]))
+    assert result.body == "\n".join(PARAGRAPHS)
+    # Not when the article has too little prose above them to tell a list from the text.
+    short = strip_boilerplate("\n".join([P1, *tail]))
+    assert normalize_display(tail[1]) in short.body

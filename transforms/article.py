@@ -35,8 +35,8 @@ from trafilatura.utils import load_html
 from akhbar.schemas import ARTICLES, FeedEntry, Reject
 from akhbar.schemas.rows import ENTRY_HINTS, entry_hints
 from akhbar.transforms.text.arabic import count_words, normalize_display, normalize_match
-from akhbar.transforms.text.arabic_dates import Timestamp, find_dates, parse_timestamp
-from akhbar.transforms.text.boilerplate import strip_boilerplate
+from akhbar.transforms.text.arabic_dates import Timestamp, find_dates, parse_datetime, parse_timestamp
+from akhbar.transforms.text.boilerplate import stamp_update_time, strip_boilerplate
 from akhbar.transforms.text.bylines import authors_from_byline, merge_authors, name_key
 from akhbar.transforms.text.entities import EntityRecognizer
 from akhbar.transforms.text.language import detect_language
@@ -290,6 +290,28 @@ def figure_captions(tree: HtmlElement) -> list[str]:
     return captions
 
 
+_MODIFIED_META_XPATH = (
+    "//meta[@property='article:modified_time' or @property='og:updated_time' or @itemprop='dateModified'"
+    " or @name='last-modified' or @name='dateModified']/@content"
+)
+_JSON_LD_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{8,40})"')
+
+
+def page_modified_time(tree: HtmlElement) -> datetime | None:
+    """The page's own last-modified time: meta tags first, then JSON-LD ``dateModified``."""
+    for value in tree.xpath(_MODIFIED_META_XPATH):
+        moment = parse_datetime(str(value))
+        if moment is not None:
+            return moment
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        found = _JSON_LD_MODIFIED.search(script)
+        if found:
+            moment = parse_datetime(found.group(1))
+            if moment is not None:
+                return moment
+    return None
+
+
 def _merge_captions(*groups) -> list[str]:
     merged, seen = [], set()
     for group in groups:
@@ -321,6 +343,7 @@ def _finish(
     settings: ExtractSettings,
     site_names: Sequence[str] = (),
     captions: list[str] = (),
+    updated_at: datetime | None = None,
 ) -> dict | Reject:
     if len(text) > settings.max_text_chars:
         text = text[: settings.max_text_chars]
@@ -340,6 +363,7 @@ def _finish(
     removed_bylines = [authors for item in cleaned.removed if item["kind"] in ("byline", "credit")
                        for authors in [", ".join(authors_from_byline(item["text"]))] if authors]
     groups = [*author_groups[:2], removed_bylines, *author_groups[2:]]
+    updated = updated_at or stamp_update_time(cleaned.removed)
     article = empty_article()
     article.update(
         article_id=article_id(canonical_url),
@@ -359,6 +383,8 @@ def _finish(
         word_count=words,
         image_captions=_merge_captions(captions, cleaned.image_captions),
         removed_boilerplate=[dict(item) for item in cleaned.removed],
+        # The page's own meta first; an update stamp in the text («آخر تحديث: …») otherwise.
+        updated_at=updated.astimezone(UTC) if updated else None,
         run_id=run_id,
         date_source=dating.date_source,
         date=dating.date,
@@ -561,6 +587,7 @@ def article_from_html(
         settings=settings,
         site_names=site_names,
         captions=captions,
+        updated_at=page_modified_time(tree),
     )
 
 

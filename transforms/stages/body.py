@@ -6,7 +6,7 @@
 every feed, or a poll every N seconds), how an id already written is recognised (a join
 against the output, or Beam state), and windowing. Everything between is this composite:
 
-    entries ─► [window] ─► FetchPages ─► ExtractArticles ─► EnrichArticles ─► drop seen articles
+    entries ─► [window] ─► FetchPages ─► ExtractArticles ─► [learnt templates] ─► EnrichArticles ─► drop seen
       ─► [window] ─► deduplicate ─► [window] ─► WriteRunTables (articles + entities, stories, rejects)
 """
 
@@ -41,7 +41,10 @@ class ArticlesFromEntries(beam.PTransform):
     """``{"entries", "feed_rejects"}`` → ``{"articles", "stories", "rejects", "written"}``.
 
     ``drop_seen_articles`` and ``deduplicate`` are the variant's own transforms (article dicts
-    in, article dicts out; ``deduplicate`` returns ``{"articles", "stories"}``). ``windowing``,
+    in, article dicts out; ``deduplicate`` returns ``{"articles", "stories"}``).
+    ``clean_templates`` (batch: ``CleanWithLearntTemplates``) runs between extraction and
+    enrichment and returns ``{"articles", "rejects", "state"}``; its state comes back as
+    ``"templates"``. ``windowing``,
     when given, is applied where the streaming pipeline needs its fixed windows back: before
     the page fetch (politeness groups per window), before de-duplication and before writing.
     """
@@ -52,12 +55,14 @@ class ArticlesFromEntries(beam.PTransform):
         *,
         drop_seen_articles: beam.PTransform,
         deduplicate: beam.PTransform,
+        clean_templates: beam.PTransform | None = None,
         windowing: Callable[[], beam.PTransform] | None = None,
     ):
         super().__init__()
         self._run = run
         self._drop_seen_articles = drop_seen_articles
         self._deduplicate = deduplicate
+        self._clean_templates = clean_templates
         self._windowing = windowing
 
     def _window(self, pcoll, label: str):
@@ -69,7 +74,14 @@ class ArticlesFromEntries(beam.PTransform):
         entries = self._window(inputs["entries"], "WindowEntries")
         pages = entries | "FetchPages" >> FetchPages(run.fetch)
         extracted = pages["pages"] | "ExtractArticles" >> ExtractArticles(run_id, run.extract)
-        enriched = extracted.articles | "EnrichArticles" >> EnrichArticles()
+        extra_rejects = []
+        outputs: dict = {}
+        clean = extracted.articles
+        if self._clean_templates is not None:
+            templated = extracted.articles | "LearntTemplates" >> self._clean_templates
+            clean, outputs["templates"] = templated["articles"], templated["state"]
+            extra_rejects.append(templated["rejects"])
+        enriched = clean | "EnrichArticles" >> EnrichArticles()
         # The page's rel=canonical can differ from the feed link: drop again by the final id.
         unique = enriched.articles | "DropSeenArticles" >> self._drop_seen_articles
         deduplicated = self._window(unique, "WindowArticles") | "Deduplicate" >> self._deduplicate
@@ -80,10 +92,10 @@ class ArticlesFromEntries(beam.PTransform):
         )
         feed_rejects = self._window(inputs["feed_rejects"], "WindowFeedRejects")
         rejects = (
-            (feed_rejects, pages["rejects"], extracted.rejects, enriched.rejects)
+            (feed_rejects, pages["rejects"], extracted.rejects, *extra_rejects, enriched.rejects)
             | "FlattenRejects" >> beam.Flatten()
             | "RejectRows" >> beam.Map(Reject.to_row, run_id)
         )
         tables = {"articles": articles, "stories": stories, "rejects": rejects}
         written = tables | "WriteTables" >> WriteRunTables(run.output, run_id, run.shards_per_partition)
-        return {**tables, "written": written}
+        return {**tables, "written": written, **outputs}

@@ -11,11 +11,27 @@ captions (moved out, not lost) and an audit list of everything removed, each wit
 - ``widget``: teaser blocks («اخترنا لك», «الأكثر قراءة», …) with their headlines, and all
   that follows them when they end the article;
 - ``caption``: bullet captions, a caption repeated on the next line, «صورة أرشيفية» lines;
-- ``share``, ``credit`` (source/photo credits, bylines, a trailing «(رويترز)»), ``promo``
-  (app/newsletter), ``copyright``, ``comments`` (comment prompts and policy notices).
+- ``share``, ``credit`` (source/photo credits, a trailing «(رويترز)»), ``promo``
+  (app/newsletter/calls to action), ``copyright``, ``comments`` (comment prompts and policy notices);
+- ``byline`` («بقلم: …», «كتبه …»: a label and a name; authors are metadata, read from here);
+- ``stamp`` (update and publish stamps; ``stamp_update_time`` reads the update time from them).
 
 All phrases are data in ``configs/boilerplate.yaml``; they are compiled once into
 spelling-tolerant regexes (``BoilerplateRules.default()``).
+
+Phrase lists are always one outlet behind, so the same kinds are also recognised by structure
+(``structure`` word classes in the YAML, ``_structural_kind``), whatever the wording:
+- a call to action: an imperative or a second-person address together with a social network,
+  a messaging app, an app store, an aggregator or the outlet's own channel («تطبيقنا»), in one
+  sentence, not quoted, without a reporting verb;
+- a stamp: an update/publish word, a date or clock time, and at most one other word;
+- a photo credit: a short line led by an image noun with a separator, «لـ/من» or brackets; a
+  caption ending with such a credit is a caption;
+- a comment widget: a comment noun with an address, an imperative or a policy word;
+- link density: lines that are mostly Markdown link text (the extractor marks links) are a teaser
+  list when two or more follow each other (with the heading above), a related link when alone;
+- a heading and two or more headline-like lines ending the text are a teaser block.
+The learnt per-outlet template (``akhbar.transforms.text.template``) removes the rest in the pipeline.
 
 Decisions worth knowing:
 - Work is per line (a line is a paragraph as the extractor left it). Whole-line rules apply
@@ -45,6 +61,7 @@ from typing import Any
 
 from akhbar import configs
 from akhbar.transforms.text.arabic import normalize_display, normalize_match
+from akhbar.transforms.text.arabic_dates import find_dates, parse_datetime
 
 # Diacritics and tatweel may sit after any letter of a phrase.
 _MARKS = "[\u064b-\u065f\u0670\u0640]*"
@@ -128,8 +145,63 @@ _CONFIG_KEYS = frozenset(
         "comments",
         "sentence_start_verbs",
         "sentence_start_connectors",
+        "byline_labels",
+        "structure",
     }
 )
+
+
+@dataclass(frozen=True)
+class WordClasses:
+    """The word classes of the structural rules (``structure`` in the YAML), in match form."""
+
+    imperatives: frozenset[str]
+    address: frozenset[str]
+    platforms: frozenset[str]
+    update_words: frozenset[str]
+    publish_words: frozenset[str]
+    stamp_filler: frozenset[str]
+    image_words: frozenset[str]
+    comment_nouns: frozenset[str]
+    comment_policy: frozenset[str]
+    reporting_verbs: frozenset[str]
+    link_share: float = 0.8
+    teaser_heading_max_words: int = 8
+    cta_max_words: int = 24
+
+    @classmethod
+    def from_config(cls, structure: dict[str, Any], reporting_verbs: list[str]) -> WordClasses:
+        def words(key: str) -> frozenset[str]:
+            found: set[str] = set()
+            for phrase in structure.get(key, []):
+                found.update(_WORD.findall(normalize_match(str(phrase))))
+            return frozenset(found)
+
+        verbs = frozenset(normalize_match(v) for v in reporting_verbs)
+        return cls(
+            imperatives=words("imperatives"),
+            address=words("address"),
+            platforms=words("platforms"),
+            update_words=words("update_words"),
+            publish_words=words("publish_words"),
+            stamp_filler=words("stamp_filler"),
+            image_words=words("image_words"),
+            comment_nouns=words("comment_nouns"),
+            comment_policy=words("comment_policy"),
+            reporting_verbs=verbs | {p + v for v in verbs for p in "وف"},
+            link_share=float(structure.get("link_share", 0.8)),
+            teaser_heading_max_words=int(structure.get("teaser_heading_max_words", 8)),
+            cta_max_words=int(structure.get("cta_max_words", 24)),
+        )
+
+    def is_imperative(self, token: str) -> bool:
+        """An imperative of the class, also plural («تابعوا») or with «نا»/«ونا» objects."""
+        if token in self.imperatives:
+            return True
+        return any(
+            token.endswith(suffix) and token[: -len(suffix)] in self.imperatives
+            for suffix in ("ونا", "وا", "نا", "ي", "وه")
+        )
 
 
 @dataclass(frozen=True)
@@ -152,6 +224,8 @@ class BoilerplateRules:
     line_phrase_symbols: tuple[str, ...]
     caption_bullet: re.Pattern[str]
     sentence_start: re.Pattern[str]
+    byline_line: re.Pattern[str]
+    classes: WordClasses
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> BoilerplateRules:
@@ -202,6 +276,11 @@ class BoilerplateRules:
                 if not _WORD.search(phrase)
             ),
             credit_line=_compile(rf"^[^\w]*{_alternation(config['credit_labels'])}\s*[:：\-–—|/،,]"),
+            # A label, then an optional separator, then the rest (a name: checked by the caller).
+            byline_line=_compile(
+                rf"^[^\w]*{_alternation(config.get('byline_labels', []))}(?:\s*[:：\-–—|/،,]\s*|\s+)(?=\w)"
+            ),
+            classes=WordClasses.from_config(config.get("structure", {}), config["sentence_start_verbs"]),
             agency_line=_compile(rf"^[^\w]*{agencies}(?:\s*(?:[/،,\-–]|\s)\s*(?:و\s*)?{agencies})*[^\w]*$"),
             agency_tail=_compile(
                 rf"\s*[(\[]\s*{agencies}(?:\s*[/،,\-–]\s*[^()\[\]\n]{{1,40}})?\s*[)\]]\s*\.?\s*$"
@@ -437,7 +516,199 @@ def _classify_line(rules: BoilerplateRules, line: str, words: int, match_line: s
         return "credit"
     if "caption" in found and words <= limits.caption_max_words and not _TERMINAL_PERIOD.search(line):
         return "caption"
+    return _structural_kind(rules, line, words, match_line)
+
+
+_CLOCK_OR_NUMERIC_DATE = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,4}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{1,4}")
+_QUOTE_SPAN = re.compile(r"[«\"“]([^«»\"“”]{1,400})[»\"”]")
+_CREDIT_TAIL_START = re.compile(r"[(\[]|\s[-–—|/]\s|\s")
+_BYLINE_MAX_WORDS = 7
+_SENTENCE_BREAK = re.compile(r"\w[.!؟?]\s+\w")
+
+
+def _holds_quotation(line: str) -> bool:
+    """A quotation of three words or more: someone's words, not the outlet's."""
+    return any(len(m.group(1).split()) >= 3 for m in _QUOTE_SPAN.finditer(line))
+
+
+def _has_reporting_verb(classes: WordClasses, tokens: list[str]) -> bool:
+    return not classes.reporting_verbs.isdisjoint(tokens)
+
+
+def _is_call_to_action(classes: WordClasses, tokens: list[str]) -> bool:
+    """An imperative or a second-person address, together with a platform or the outlet's own channel."""
+    if classes.platforms.isdisjoint(tokens) and classes.address.isdisjoint(
+        {t for t in tokens if t.endswith("نا")}
+    ):
+        return False
+    return not classes.address.isdisjoint(tokens) or any(classes.is_imperative(t) for t in tokens)
+
+
+def _is_stamp(classes: WordClasses, line: str, match_line: str, tokens: list[str]) -> bool:
+    """An update or publish stamp: a stamp word, a date or time, and at most one other word."""
+    stamp_words = classes.update_words | classes.publish_words
+    if stamp_words.isdisjoint(tokens):
+        return False
+    dates = find_dates(line)
+    if not dates and not _CLOCK_OR_NUMERIC_DATE.search(match_line):
+        return False
+    rest = line
+    for mention in reversed(dates):
+        rest = rest[: mention["start"]] + " " + rest[mention["end"] :]
+    others = [
+        t
+        for t in _WORD.findall(normalize_match(rest))
+        if not t.isdigit() and t not in stamp_words and t not in classes.stamp_filler
+    ]
+    return len(others) <= 1
+
+
+def _credit_position(classes: WordClasses, match_line: str, tokens: list[str]) -> str | None:
+    """"credit" for a line led by an image noun («الصورة: …», «(لقطة من …)»), "caption" for a caption
+    ending with such a credit, else None."""
+    if not tokens:
+        return None
+    if tokens[0] in classes.image_words and len(tokens) >= 2:
+        after = match_line.split(tokens[0], 1)[1].lstrip()
+        bracketed = match_line.lstrip()[:1] in "(["
+        if bracketed or after[:1] in ":：-–—|/" or tokens[1][:1] == "ل" or tokens[1] in ("من", "عن"):
+            return "credit"
+        return None
+    # A credit after a caption: an image noun among the last words, after a bracket or dash,
+    # or followed by a colon.
+    for position in range(max(1, len(tokens) - 8), len(tokens)):
+        token = tokens[position]
+        if token not in classes.image_words:
+            # «… بعدسة فلان», «… للمصور فلان»: a prefixed image noun and a name end the caption.
+            if token[:1] in "بل" and token[1:] in classes.image_words and len(tokens) - position <= 5:
+                return "caption"
+            continue
+        index = match_line.rfind(token)
+        before = match_line[:index]
+        after = match_line[index + len(token) :].lstrip()
+        if before.rstrip()[-1:] in "([-–—|/" or after[:1] in ":：":
+            return "caption"
     return None
+
+
+def _structural_kind(rules: BoilerplateRules, line: str, words: int, match_line: str) -> str | None:
+    """Kind of a line by its word classes and shape, whatever its exact wording; None for content."""
+    limits, classes = rules.limits, rules.classes
+    if words > limits.comments_max_words:
+        return None
+    # Past every other rule's length only a comment notice is left: skip paragraphs without a
+    # comment noun before splitting them into words (most lines of a body are such paragraphs).
+    if words > max(classes.cta_max_words, limits.caption_max_words) and not any(
+        noun in match_line for noun in classes.comment_nouns
+    ):
+        return None
+    tokens = _WORD.findall(match_line)
+    if not tokens:
+        return None
+    prose_sentence = _TERMINAL_PERIOD.search(line) is not None
+    # Captions quote people as headlines do; their credit is found whatever they hold.
+    if words <= limits.caption_max_words and not prose_sentence:
+        position = _credit_position(classes, match_line, tokens)
+        if position == "credit" and words <= limits.short_line_max_words - 4:
+            return "credit"
+        if position == "caption":
+            return "caption"
+    if _has_reporting_verb(classes, tokens) or _holds_quotation(line):
+        return None
+    if words <= _BYLINE_MAX_WORDS and not prose_sentence and not any(c.isdigit() for c in line):
+        if rules.byline_line.match(line):
+            return "byline"
+    if words <= limits.short_line_max_words + 2 and _is_stamp(classes, line, match_line, tokens):
+        return "stamp"
+    # A call to action is one sentence; several sentences addressing the reader are an explainer.
+    # A call to action is one short sentence that does not introduce what follows («…:»);
+    # several sentences or a long one addressing the reader are a how-to.
+    if (
+        words <= classes.cta_max_words
+        and not _SENTENCE_BREAK.search(line)
+        and not line.rstrip().endswith((":", "："))
+        and _is_call_to_action(classes, tokens)
+    ):
+        return "promo"
+    if not classes.comment_nouns.isdisjoint(tokens) and (
+        not classes.address.isdisjoint(tokens)
+        or not classes.comment_policy.isdisjoint(tokens)
+        or any(classes.is_imperative(t) for t in tokens)
+    ):
+        return "comments"
+    return None
+
+
+def link_share(line: str) -> float:
+    """Share of a line's letters and digits that sit inside Markdown link text (0 when it has no links)."""
+    if "](" not in line:
+        return 0.0
+    total = len(_ANY_LETTER_OR_DIGIT.findall(unwrap_links(line)))
+    if not total:
+        return 0.0
+    linked = sum(len(_ANY_LETTER_OR_DIGIT.findall(m.group(1))) for m in _MD_LINK.finditer(line))
+    return linked / total
+
+
+def _is_heading_like(line: str, words: int, max_words: int) -> bool:
+    return 0 < words <= max_words and not _SENTENCE_FINAL.search(line)
+
+
+def _strip_link_lists(rules: BoilerplateRules, lines: _Lines, link_lines: set[int]) -> None:
+    """Lines that are mostly link text: a run of two or more (with the heading above it) is a
+    teaser list; a lone one is a related link."""
+    order = lines.non_blank()
+    position = 0
+    while position < len(order):
+        if order[position] not in link_lines:
+            position += 1
+            continue
+        end = position
+        while end + 1 < len(order) and order[end + 1] in link_lines:
+            end += 1
+        run = order[position : end + 1]
+        if len(run) >= 2:
+            if position > 0:
+                heading = order[position - 1]
+                line = lines.lines[heading] or ""
+                if _is_heading_like(line, lines.words[heading], rules.classes.teaser_heading_max_words):
+                    lines.drop(heading, "widget")
+            for index in run:
+                lines.drop(index, "widget")
+        else:
+            lines.drop(run[0], "read_also")
+        position = end + 1
+
+
+def _strip_trailing_teasers(rules: BoilerplateRules, lines: _Lines) -> None:
+    """A heading and two or more headline-like lines that end the text: a teaser block, whatever its label."""
+    order = lines.non_blank()
+    tail: list[int] = []
+    for index in reversed(order):
+        line = lines.lines[index] or ""
+        if 3 <= lines.words[index] <= rules.limits.headline_max_words and not _SENTENCE_FINAL.search(line):
+            tail.append(index)
+        else:
+            break
+    if len(tail) < 2 or len(tail) >= len(order):
+        return
+    heading = order[len(order) - len(tail) - 1]
+    heading_line = lines.lines[heading] or ""
+    # The heading was already removed by another rule (a label, a call to action) when a
+    # removed line stands between the text and the headlines.
+    heading_removed = any(lines._original[i].strip() for i in range(heading + 1, tail[-1]))
+    if not heading_removed and not _is_heading_like(
+        heading_line, lines.words[heading], rules.classes.teaser_heading_max_words
+    ):
+        return
+    before = [i for i in order if i < heading] + ([heading] if heading_removed else [])
+    before_words = sum(lines.words[i] for i in before)
+    if not before or before_words < 4 * sum(lines.words[i] for i in tail):
+        return
+    if not heading_removed:
+        lines.drop(heading, "widget")
+    for index in reversed(tail):
+        lines.drop(index, "widget")
 
 
 def _strip_widget_block(rules: BoilerplateRules, lines: _Lines, label_index: int) -> None:
@@ -509,15 +780,25 @@ def strip_boilerplate(
 
     # 2. Whole-line rules, widget blocks and read-also labels, top to bottom.
     caption_indexes: set[int] = set()
+    link_lines: set[int] = set()
     for index in range(len(lines.lines)):
         line = lines.lines[index]
         if not line:
             continue
-        # Links (when the extractor marks them) only serve to delimit related headlines.
+        # Links (when the extractor marks them) delimit related headlines and mark link lists.
         plain = unwrap_links(line)
         if plain is not line:
             lines.replace(index, plain)
         words = lines.words[index]
+        if (
+            plain is not line
+            and words <= limits.headline_max_words
+            and not _TERMINAL_PERIOD.search(plain)
+            and link_share(line) >= rules.classes.link_share
+            and not rules.read_also_line.match(plain)
+        ):
+            link_lines.add(index)
+            continue
         if words <= limits.short_line_max_words and rules.widget_line.match(plain):
             _strip_widget_block(rules, lines, index)
             continue
@@ -536,6 +817,9 @@ def strip_boilerplate(
             else:
                 lines.lines[index] = None
                 lines.words[index] = 0
+
+    _strip_link_lists(rules, lines, link_lines)
+    _strip_trailing_teasers(rules, lines)
 
     # 3. Captions by layout: a short line repeated on the next line, a lone bullet line.
     order = lines.non_blank()
@@ -614,6 +898,26 @@ def strip_boilerplate(
     # Lines are already in display form; only the gaps left by removed lines need closing.
     body = _BLANK_RUNS.sub("\n\n", "\n".join(line for line in lines.lines if line is not None)).strip()
     return CleanedText(body=body, lead=lead, image_captions=lines.captions, removed=lines.removed)
+
+
+def stamp_update_time(removed: list[dict], rules: BoilerplateRules | None = None):
+    """The time of the first update stamp among removed lines («آخر تحديث: …», «حُدّث في …»), or None.
+
+    Read from the update word on, so that «نُشر في X | عُدّل في Y» gives Y; a stamp without an
+    update word is a publication stamp and gives nothing here.
+    """
+    classes = (rules or BoilerplateRules.default()).classes
+    for item in removed:
+        if item.get("kind") != "stamp":
+            continue
+        text = item.get("text") or ""
+        words = text.split()
+        for position, word in enumerate(words):
+            if any(token in classes.update_words for token in _WORD.findall(normalize_match(word))):
+                moment = parse_datetime(" ".join(words[position + 1 :])) or parse_datetime(text)
+                if moment is not None:
+                    return moment
+    return None
 
 
 def strip_paragraphs(paragraphs: list[str], title: str | None = None) -> CleanedText:
