@@ -64,16 +64,19 @@ import hashlib
 import math
 import re
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from akhbar import configs
 from akhbar.transforms.text.arabic import match_tokens, normalize_match
+
+if TYPE_CHECKING:
+    from akhbar.transforms.text import stories as stories_module
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
@@ -878,27 +881,37 @@ def apply_matches(
     return out
 
 
-def story_row(story_id: str, members: Iterable[Mapping[str, Any]], top_entities: int = 5) -> dict[str, Any]:
-    """One ``stories`` row (without run_id/date) from this run's member articles."""
+def story_row(
+    story_id: str,
+    members: Iterable[Mapping[str, Any]],
+    top_entities: int = 5,
+    merged_from: Iterable[str] = (),
+    prior_first_seen: datetime | None = None,
+) -> dict[str, Any]:
+    """One ``stories`` row (without run_id/date) from this run's member articles.
+
+    ``merged_from``: earlier stories this one absorbed in this run; ``prior_first_seen``: the
+    earliest published_at among the story's rows of earlier runs (look-back window), if any.
+    """
+    from akhbar.transforms.text import stories as stories_module
+
     ordered = sorted(members, key=lambda a: (timestamp(a.get("published_at")), a.get("article_id") or ""))
     times = [a["published_at"] for a in ordered if a.get("published_at") is not None]
-    entity_counts: Counter[str] = Counter()
-    for article in ordered:
-        for entity in article.get("entities") or ():
-            if entity.get("canonical"):
-                entity_counts[entity["canonical"]] += 1
-    titled = [a for a in ordered if a.get("title")]
+    canonical, display = stories_module.top_entities((a.get("entities") for a in ordered), top_entities)
+    first_seen = min(times) if times else None
+    story_first_seen = min(t for t in (first_seen, prior_first_seen) if t is not None) if (times or prior_first_seen) else None
     return {
         "story_id": story_id,
-        "first_seen": min(times) if times else None,
+        "first_seen": first_seen,
         "last_seen": max(times) if times else None,
         "article_count": len(ordered),
         "outlets": sorted({a.get("source") for a in ordered if a.get("source")}),
-        "top_entities": [name for name, _ in sorted(entity_counts.items(), key=lambda kv: (-kv[1], kv[0]))][
-            :top_entities
-        ],
-        "representative_title": titled[0]["title"] if titled else None,
+        "top_entities": canonical,
+        "representative_title": stories_module.representative_title([a.get("title") or "" for a in ordered]),
         "article_ids": [a["article_id"] for a in ordered],
+        "top_entities_display": display,
+        "merged_from": sorted(set(merged_from)),
+        "story_first_seen": story_first_seen,
     }
 
 
@@ -927,20 +940,28 @@ def deduplicate(
     articles: Iterable[Mapping[str, Any]],
     prior: Iterable[Mapping[str, Any]] = (),
     config: DedupConfig | None = None,
+    event_config: stories_module.EventConfig | None = None,
 ) -> DedupResult:
     """The whole method on in-memory lists: the reference for ``DeduplicateArticles`` and the benchmark.
 
     ``prior`` rows (read back from earlier runs' output) need article_id, content_hash, minhash,
     story_id, published_at, source, title; entities/dates_mentioned improve story matching.
     """
+    from akhbar.transforms.text import stories as stories_module  # it builds on this module
+
     config = config or load_config()
+    event_config = event_config or stories_module.load_config()
     with _gc_paused():
-        return _deduplicate(articles, prior, config)
+        return _deduplicate(articles, prior, config, event_config)
 
 
 def _deduplicate(
-    articles: Iterable[Mapping[str, Any]], prior: Iterable[Mapping[str, Any]], config: DedupConfig
+    articles: Iterable[Mapping[str, Any]],
+    prior: Iterable[Mapping[str, Any]],
+    config: DedupConfig,
+    event_config: stories_module.EventConfig,
 ) -> DedupResult:
+    from akhbar.transforms.text import stories as stories_module
     prepared = [prepare(a, False, config) for a in articles]
     current = [article for article, _ in prepared]
     prior_rows = list(prior)
@@ -954,8 +975,6 @@ def _deduplicate(
     # The reference holds every member in one shard group (shard 0 of 1).
     near_entries = [(m, sig) for m in members if (sig := near_band_signature(m, config.near))]
     near_buckets = list(shard_buckets(near_entries, near_banding(config.near)._replace(shards=1), 0))
-    story_entries = [(m, sig) for m in members if (sig := story_band_signature(m, config.stories))]
-    story_buckets = list(shard_buckets(story_entries, story_banding(config.stories)._replace(shards=1), 0))
 
     exact = dict(pair for group in by_hash.values() for pair in exact_duplicate_matches(group))
     # Candidates from every bucket first, then one exact check per distinct pair (a close pair
@@ -978,21 +997,22 @@ def _deduplicate(
         )
         if best is not None:
             near[article_id] = best
-    story: dict[str, Match] = {}
-    for bucket in story_buckets:
-        for article_id, match in story_matches(bucket, config.stories):
-            story[article_id] = better_match(story.get(article_id), match)  # type: ignore[assignment]
-
     parents = {}
     for article in current:
-        parent = choose_parent(
-            exact.get(article["article_id"]),
-            near.get(article["article_id"]),
-            story.get(article["article_id"]),
-        )
+        parent = choose_parent(exact.get(article["article_id"]), near.get(article["article_id"]), None)
         if parent is not None:
             parents[article["article_id"]] = parent
-    story_ids = resolve_story_ids(parents)
+    # Copies are units; event grouping (transforms/text/stories.py) decides which units are one story.
+    features = stories_module.features_for(current, prior_rows, event_config)
+    assignment, grouping_counts = stories_module.group_stories(
+        features, {child: p.article_id for child, p in parents.items()}, event_config
+    )
+    story_ids = assignment.story_ids
+    prior_first_seen: dict[str, datetime] = {}
+    for row in prior_rows:
+        if row.get("story_id") and row.get("published_at") is not None:
+            seen = prior_first_seen.get(row["story_id"])
+            prior_first_seen[row["story_id"]] = min(seen, row["published_at"]) if seen else row["published_at"]
 
     out = []
     for article in current:
@@ -1008,12 +1028,22 @@ def _deduplicate(
     grouped: dict[str, list[dict]] = defaultdict(list)
     for article in out:
         grouped[article["story_id"]].append(article)
-    stories = [story_row(sid, group, config.stories.top_entities) for sid, group in grouped.items()]
+    stories = [
+        story_row(
+            sid,
+            group,
+            event_config.top_entities,
+            merged_from=assignment.merged_from.get(sid, ()),
+            prior_first_seen=prior_first_seen.get(sid),
+        )
+        for sid, group in grouped.items()
+    ]
     counts = {
         "articles": len(out),
         "exact_duplicates": sum(1 for a in out if a["duplicate_of"]),
         "near_duplicates": sum(1 for a in out if a["near_duplicate_of"]),
-        "story_matches": sum(1 for p in parents.values() if p.kind == "story"),
         "stories": len(stories),
+        "story_merges": len(assignment.merged_from),
+        **{f"story_{k}": v for k, v in grouping_counts.items()},
     }
     return DedupResult(out, stories, counts)
