@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 VERSIONS = {
     1: "walking skeleton: identity, provenance, title/lead/authors, dates, body, topic",
     2: "Arabic cleaning: body_match, language_confidence, image_captions, removed_boilerplate",
     3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
     4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
+    5: "event stories: stories.top_entities_display, merged_from, story_first_seen",
 }
 
 UTC_TS = pa.timestamp("us", tz="UTC")
@@ -160,8 +161,11 @@ STORIES = pa.schema(
         _f("article_count", pa.int32(), 4, "articles in the story written by this run"),
         _f("outlets", pa.list_(pa.string()), 4, "sources that covered it"),
         _f("top_entities", pa.list_(pa.string()), 4, "most mentioned canonical entities"),
-        _f("representative_title", pa.string(), 4, "title of the earliest article"),
+        _f("representative_title", pa.string(), 4, "title sharing most words with the others (earliest if <3)"),
         _f("article_ids", pa.list_(pa.string()), 4, "member articles"),
+        _f("top_entities_display", pa.list_(pa.string()), 5, "top_entities as written in the articles"),
+        _f("merged_from", pa.list_(pa.string()), 5, "earlier stories this one absorbed in this run"),
+        _f("story_first_seen", UTC_TS, 5, "earliest published_at incl. earlier runs' articles in the look-back"),
         _f("run_id", pa.string(), 4, "run that wrote the row", few_values=True),
         _f("date", pa.string(), 4, "partition: date of first_seen"),
     ],

@@ -84,6 +84,7 @@ class EventConfig:
     max_keys: int
     entity_keys: int
     neighbours: int
+    shards: int
     max_block: int
     min_edge: float
     link_threshold: float
@@ -105,6 +106,8 @@ class EventConfig:
             )
         if not 8 <= self.df_bits <= 26:
             raise ValueError(f"stories.df_bits must be in 8..26, got {self.df_bits}")
+        if not isinstance(self.shards, int) or self.shards < 1:
+            raise ValueError(f"stories.shards must be a positive integer, got {self.shards!r}")
         if not 0 < self.link_threshold <= 1:
             raise ValueError(f"stories.link_threshold must be in (0, 1], got {self.link_threshold}")
         object.__setattr__(self, "weights", dict(self.weights))
