@@ -271,6 +271,16 @@ def test_group_stories_composite_matches_the_pure_reference():
         assert_that(out["story_ids"], equal_to(sorted(expected.items())))
 
 
+def test_document_frequencies_merge_tables_a_runner_decoded_read_only():
+    raws = [stories.raw_features(a) for a in run_articles()]
+    left = stories.document_frequencies(raws[:2])
+    right = stories.document_frequencies(raws[2:])
+    right.counts.flags.writeable = False  # as numpy arrays decoded from a buffer are
+    merged = left.merge(right).merge(stories.DocumentFrequencies.empty())
+    whole = stories.document_frequencies(raws)
+    assert merged.articles == 4 and (merged.counts == whole.counts).all()
+
+
 def test_features_and_config_pickle():
     features = stories.features_for(run_articles())
     assert pickle.loads(pickle.dumps(features))[0].article_id == features[0].article_id

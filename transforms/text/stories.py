@@ -80,6 +80,7 @@ class EventConfig:
     lead_chars: int
     ngram_min: int
     ngram_max: int
+    max_grams: int
     df_bits: int
     max_keys: int
     entity_keys: int
@@ -333,14 +334,20 @@ class DocumentFrequencies(NamedTuple):
         return cls(0, np.zeros(1 << config.df_bits, dtype=np.uint32))
 
     def add(self, raw: RawFeatures) -> DocumentFrequencies:
-        """Count one article in place (the table is a fresh accumulator owned by the caller)."""
-        cells = np.unique(raw.df_keys() & np.uint32(len(self.counts) - 1))
-        self.counts[cells] += 1
-        return DocumentFrequencies(self.articles + 1, self.counts)
+        """Count one article, in place when the table is writable (an accumulator owned by the caller)."""
+        counts = self._writable()
+        cells = np.unique(raw.df_keys() & np.uint32(len(counts) - 1))
+        counts[cells] += 1
+        return DocumentFrequencies(self.articles + 1, counts)
 
     def merge(self, other: DocumentFrequencies) -> DocumentFrequencies:
-        self.counts += other.counts
-        return DocumentFrequencies(self.articles + other.articles, self.counts)
+        counts = self._writable()
+        np.add(counts, other.counts, out=counts)
+        return DocumentFrequencies(self.articles + other.articles, counts)
+
+    def _writable(self) -> np.ndarray:
+        # A table decoded by a Beam runner may be a read-only view of its buffer.
+        return self.counts if self.counts.flags.writeable else self.counts.copy()
 
     def of(self, keys: np.ndarray) -> np.ndarray:
         return self.counts[keys.astype(np.uint32) & np.uint32(len(self.counts) - 1)]
@@ -378,8 +385,14 @@ class Features(NamedTuple):
 
 def finalize(raw: RawFeatures, df: DocumentFrequencies, config: EventConfig | None = None) -> Features:
     config = config or load_config()
-    if len(raw.grams):
-        weights = (1.0 + np.log(raw.gram_counts.astype(np.float64))) * df.idf(raw.grams)
+    grams = raw.grams
+    if len(grams):
+        weights = (1.0 + np.log(raw.gram_counts.astype(np.float64))) * df.idf(grams)
+        if len(grams) > config.max_grams:
+            # Only the heaviest grams are kept: they carry most of the cosine (the rest are
+            # common grams of low idf), and the cost of a pair is linear in their number.
+            keep = np.sort(np.argpartition(-weights, config.max_grams)[: config.max_grams])
+            grams, weights = grams[keep], weights[keep]
         weights /= np.linalg.norm(weights) or 1.0
     else:
         weights = np.empty(0)
@@ -404,7 +417,7 @@ def finalize(raw: RawFeatures, df: DocumentFrequencies, config: EventConfig | No
         published=raw.published,
         is_prior=raw.is_prior,
         story_id=raw.story_id,
-        grams=raw.grams,
+        grams=grams,
         weights=weights.astype(np.float32),
         entity_weights={e: float(v) / entity_norm for e, v in zip(raw.entities, entity_idf, strict=True)},
         title_weights={w: float(v) / title_norm for w, v in zip(raw.title_words, title_idf, strict=True)},
