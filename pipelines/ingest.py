@@ -40,6 +40,7 @@ EXIT_OK, EXIT_CONFIG, EXIT_FAILED = 0, 2, 3
 # Columns read back from recent partitions: ids for DropSeen, signatures and stories for dedup.
 PRIOR_COLUMNS = (
     "article_id", "content_hash", "minhash", "story_id", "published_at", "source", "title", "entities", "dates_mentioned",
+    "lead",  # the standfirst: event grouping's text for rows of earlier runs (their body is not read back)
 )
 
 

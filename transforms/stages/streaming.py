@@ -53,7 +53,7 @@ log = logging.getLogger("akhbar")
 # entities and dates for story matching).
 MEMORY_COLUMNS = (
     "article_id", "content_hash", "minhash", "story_id", "published_at", "source", "title",
-    "entities", "dates_mentioned",
+    "entities", "dates_mentioned", "lead",
 )
 ONE_KEY = "all"
 

@@ -26,21 +26,15 @@ Method (settings and their reasons in ``configs/dedup.yaml``):
    permutation family, min over shingles) from per-word hashes memoised across articles, about
    3x faster on 1,000 ANT articles, with similarity estimates within 0.001 of datasketch's on
    average (bench/dedup.py measures both in the same run).
-3. **Stories.** Articles from *different outlets* published within ``window_days`` (3) of each
-   other share a story when their *story terms* overlap: canonical entities (weight 3),
-   resolved dates mentioned, except the news days around publication that «اليوم»/«أمس»
-   point at (weight 2), and key words of the title and the lead (weight 1; function words
-   dropped, leading clitics such as «وال»/«بال» stripped). Similarity is the
-   weighted Jaccard of the two term sets, threshold 0.2 with at least 3 shared terms.
-   Candidates come from a second, small MinHash (40 values, 20 bands x 2 rows) over the terms.
-   A story is an *event*: the two seed articles (one dispute reported a year apart) are
-   related but outside the window, so they are two stories.
-4. **Story ids.** Each later article points to one earlier "parent": its exact original, else
-   its near-duplicate match, else its best story match. Parents are always earlier in the
-   order (prior-run articles first, then published_at, then article_id), so the pointers form a
-   forest; every tree is one story. The story id is the root's: inherited when the root is an
-   article of an earlier run, else blake2b-128 of ``"story:" + root article_id``. Chains can
-   drift (A~B, B~C, A!~C); one parent per article and the time window bound the drift.
+3. **Stories** are events, grouped by ``transforms/text/stories.py`` on top of steps 1-2: exact
+   and near copies form units that are never split, and units whose title + lead read alike
+   (TF-IDF of character n-grams, title words, days apart) are joined by average link within a
+   time window. The term-based matching below (``story_terms``, ``story_similarity``,
+   ``story_matches``: weighted Jaccard of entities, dates and key words) is no longer used by
+   ``deduplicate`` or the Beam stage; ``Member.terms`` is still filled for it.
+4. **Story ids.** A group that holds rows of an earlier run keeps the story id of its earliest
+   one (others it absorbed go to the row's ``merged_from``); otherwise the id is blake2b-128 of
+   ``"story:" + the group's earliest article_id`` (``story_id_for``).
 
 Stories rows describe this run's members only (``article_count`` = articles of this run);
 a story that goes on over several runs has one row per run under the same ``story_id``: readers

@@ -269,7 +269,8 @@ def raw_features(
     title = stem_text(normalize_match(article.get("title") or ""), config)
     body = article.get("body_match")
     if body is None:
-        body = normalize_match((article.get("body") or "")[: config.lead_chars * 2])
+        # A row read back from an earlier run carries no body: its standfirst stands in.
+        body = normalize_match((article.get("body") or article.get("lead") or "")[: config.lead_chars * 2])
     lead = stem_text(body[: config.lead_chars], config)
     text = " " + _NON_WORD.sub(" ", f"{title} {lead}").strip() + " "
     grams, counts = np.unique(_gram_hashes(text, config), return_counts=True)
