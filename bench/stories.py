@@ -263,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     features = stories.features_for(articles, config=config)
     feature_seconds = time.process_time() - start
     feature_of = {f.article_id: f for f in features}
+    start = time.process_time()
+    _, grouping_counts = stories.group_stories(features, {}, config)
+    print(
+        f"grouping alone over {len(features)} articles: features {feature_seconds:.1f} CPU s + blocks, "
+        f"scores and average link {time.process_time() - start:.1f} CPU s; {grouping_counts}"
+    )
     if args.fit:
         fit_report(pairs, split, feature_of)
 
