@@ -20,6 +20,7 @@ from akhbar.schemas.tables import ARTICLES, ENTITIES, FEED_STATE
 RECENT_ARTICLE_COLUMNS = (
     "article_id", "content_hash", "minhash", "story_id", "published_at", "source", "title",
     "entities", "dates_mentioned",
+    "lead",  # the standfirst: event grouping's text for rows of earlier runs (their body is not read back)
 )
 assert set(RECENT_ARTICLE_COLUMNS) <= set(ARTICLES.names)
 

@@ -24,7 +24,7 @@ VERSIONS = {
     3: "enrichment: dates_mentioned, entities, topic_confidence, topic_source",
     4: "de-duplication: content_hash, duplicate_of, near_duplicate_of, similarity, story_id, minhash",
     5: "publication metadata: date_source; from this version `date` is the outlet's local calendar day "
-       "(before: the UTC day) and published_at keeps the page's time of day; entities.display (readable entity name; stories.top_entities show it); cleaning that generalises: updated_at (page meta, else the body's update stamp), state/templates.parquet",
+       "(before: the UTC day) and published_at keeps the page's time of day; entities.display (readable entity name; stories.top_entities show it); cleaning that generalises: updated_at (page meta, else the body's update stamp), state/templates.parquet; event stories: stories.merged_from, story_first_seen",
 }
 
 UTC_TS = pa.timestamp("us", tz="UTC")
@@ -165,8 +165,10 @@ STORIES = pa.schema(
         _f("article_count", pa.int32(), 4, "articles in the story written by this run"),
         _f("outlets", pa.list_(pa.string()), 4, "sources that covered it"),
         _f("top_entities", pa.list_(pa.string()), 4, "most mentioned entities (by canonical), shown in display form from v5"),
-        _f("representative_title", pa.string(), 4, "title of the earliest article"),
+        _f("representative_title", pa.string(), 4, "title sharing most words with the others (earliest if <3)"),
         _f("article_ids", pa.list_(pa.string()), 4, "member articles"),
+        _f("merged_from", pa.list_(pa.string()), 5, "earlier stories this one absorbed in this run"),
+        _f("story_first_seen", UTC_TS, 5, "earliest published_at incl. earlier runs' articles in the look-back"),
         _f("run_id", pa.string(), 4, "run that wrote the row", few_values=True),
         _f("date", pa.string(), 4, "partition: the date of the story's earliest article (its fetch day when undated)"),
     ],

@@ -54,7 +54,9 @@ from akhbar.transforms.memory.rowpack import pack, unpack
 from akhbar.transforms.stages import metrics
 from akhbar.transforms.stages.metrics import counter
 from akhbar.transforms.stages.state import read_columns
+from akhbar.transforms.stages.stories import GroupStories
 from akhbar.transforms.text import dedup
+from akhbar.transforms.text import stories as event_stories
 
 
 def _config(name: str) -> dedup.DedupConfig:
@@ -97,11 +99,6 @@ class _PrepareFn(beam.DoFn):
             near = pack(member._replace(terms=frozenset()))
             for shard in dedup.band_shards(near_signature, dedup.near_banding(self._cfg.near)):
                 yield beam.pvalue.TaggedOutput("near", (shard, near))
-        story_signature = dedup.story_band_signature(member, self._cfg.stories)
-        if story_signature:
-            story = pack(member._replace(minhash=None))
-            for shard in dedup.band_shards(story_signature, dedup.story_banding(self._cfg.stories)):
-                yield beam.pvalue.TaggedOutput("story", (shard, story))
 
 
 def _exact_matches(item: tuple[str, Iterable[dedup.Member]]):
@@ -172,18 +169,6 @@ class _VerifyNearFn(beam.DoFn):
             yield article_id, best
 
 
-def _story_matches(item: tuple[int, Iterable[bytes]], config_name: str):
-    shard, packed = item
-    config = _config(config_name).stories
-    members = (unpack(blob) for blob in packed)
-    entries = [(m, dedup.story_band_signature(m, config)) for m in members]
-    best: dict[str, dedup.Match] = {}
-    for bucket in dedup.shard_buckets(entries, dedup.story_banding(config), shard):
-        for article_id, match in dedup.story_matches(bucket, config):
-            best[article_id] = dedup.better_match(best.get(article_id), match)  # type: ignore[assignment]
-    yield from best.items()
-
-
 def _best(matches: Iterable[dedup.Match | None]) -> dedup.Match | None:
     # Associative and commutative, so Beam may combine partial results in any order.
     best = None
@@ -203,21 +188,16 @@ class _ChooseParentFn(beam.DoFn):
     def __init__(self):
         self._exact = counter(metrics.DEDUP_EXACT_DUPLICATES)
         self._near = counter(metrics.DEDUP_NEAR_DUPLICATES)
-        self._story = counter(metrics.DEDUP_STORY_MATCHES)
 
     def process(self, item: tuple[str, dict[str, list]]):
         article_id, joined = item
         exact = _only(joined["exact"])
         near = _only(joined["near"])
-        parent = dedup.choose_parent(exact, near, _only(joined["story"]))
+        parent = dedup.choose_parent(exact, near, None)
         if parent is not None:
-            {"exact": self._exact, "near": self._near, "story": self._story}[parent.kind].inc()
+            {"exact": self._exact, "near": self._near}[parent.kind].inc()
             yield beam.pvalue.TaggedOutput("edges", (article_id, parent))
         yield article_id, (exact, near)
-
-
-def _resolve(edges: list[tuple[str, dedup.Parent]]):
-    yield from dedup.resolve_story_ids(dict(edges)).items()
 
 
 def _apply_decisions(item: tuple[str, dict[str, list]]):
@@ -235,15 +215,31 @@ def _story_member(article: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return article["story_id"], {k: article.get(k) for k in keep}
 
 
+def _prior_story_time(row: dict[str, Any]):
+    if row.get("story_id") and row.get("published_at") is not None:
+        yield row["story_id"], row["published_at"]
+
+
 class _StoryRowFn(beam.DoFn):
-    def __init__(self, config_name: str):
-        self._config_name = config_name
+    """One row per story with members in this run (a story only read back gets none)."""
+
+    def __init__(self, stories_config: str):
+        self._stories_config = stories_config
         self._stories = counter(metrics.DEDUP_STORIES)
 
-    def process(self, item: tuple[str, Iterable[dict[str, Any]]]):
-        story_id, members = item
+    def process(self, item: tuple[str, dict[str, list]]):
+        story_id, joined = item
+        if not joined["members"]:
+            return
         self._stories.inc()
-        row = dedup.story_row(story_id, members, _config(self._config_name).stories.top_entities)
+        members = joined["members"]
+        row = dedup.story_row(
+            story_id,
+            members,
+            event_stories.load_config(self._stories_config).top_entities,
+            merged_from=_only(joined["merged_from"]) or (),
+            prior_first_seen=_only(joined.get("prior_first_seen", ())),
+        )
         # Dated like its earliest article, whose date already falls back to the fetch date.
         row["date"] = min((m["date"] for m in members if m.get("date")), default=None)
         yield row
@@ -253,22 +249,28 @@ class DeduplicateArticles(beam.PTransform):
     """Fill the dedup columns of every article and emit one stories row per story (see module doc)."""
 
     def __init__(
-        self, prior: beam.PCollection | None = None, config_name: str = "dedup.yaml", label: str | None = None
+        self,
+        prior: beam.PCollection | None = None,
+        config_name: str = "dedup.yaml",
+        label: str | None = None,
+        stories_config: str = "stories.yaml",
     ):
         super().__init__(label)
         self._prior = prior
         self._config_name = config_name
+        self._stories_config = stories_config
 
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
         _config(self._config_name)  # fail at construction time on a bad config, not on a worker
+        event_stories.load_config(self._stories_config)
         current = articles | "Fingerprint" >> beam.ParDo(_PrepareFn(self._config_name, False)).with_outputs(
-            "articles", "shingles", "by_hash", "near", "story"
+            "articles", "shingles", "by_hash", "near"
         )
-        streams = {"by_hash": [current.by_hash], "near": [current.near], "story": [current.story]}
+        streams = {"by_hash": [current.by_hash], "near": [current.near]}
         if self._prior is not None:
             prior = self._prior | "FingerprintPrior" >> beam.ParDo(
                 _PrepareFn(self._config_name, True)
-            ).with_outputs("articles", "shingles", "by_hash", "near", "story")
+            ).with_outputs("articles", "shingles", "by_hash", "near")
             for tag in streams:
                 streams[tag].append(prior[tag])
 
@@ -306,33 +308,40 @@ class DeduplicateArticles(beam.PTransform):
             | "MergeNearMatches" >> beam.Flatten()
             | "BestNearMatch" >> beam.CombinePerKey(_best)
         )
-        story = (
-            merged("story")
-            | "GroupByStoryBand" >> beam.GroupByKey()
-            | "StoryMatches" >> beam.FlatMap(_story_matches, self._config_name)
-            | "BestStoryMatch" >> beam.CombinePerKey(_best)
-        )
         # Matches are joined without the articles; the articles cross one join only, at the end.
         chosen = (
-            {"exact": exact, "near": near, "story": story}
+            {"exact": exact, "near": near}
             | "JoinMatches" >> beam.CoGroupByKey()
             | "ChooseParent" >> beam.ParDo(_ChooseParentFn()).with_outputs("edges", main="decisions")
         )
-        story_ids = (
-            chosen.edges
-            | "CollectEdges" >> beam.combiners.ToList()
-            | "ResolveStories" >> beam.FlatMap(_resolve)
-        )
+        # Copies are units; which units report one event is decided by event grouping.
+        grouping = {
+            "articles": articles,
+            "near_parents": chosen.edges | "ParentIds" >> beam.MapTuple(lambda child, p: (child, p.article_id)),
+        }
+        if self._prior is not None:
+            grouping["prior"] = self._prior
+        grouped = grouping | "GroupStories" >> GroupStories(self._stories_config)
+        story_ids = grouped["story_ids"]
         deduplicated = (
             {"article": current.articles, "matches": chosen.decisions, "story_id": story_ids}
             | "AttachMatches" >> beam.CoGroupByKey()
             | "ApplyMatches" >> beam.FlatMap(_apply_decisions)
         )
+        story_parts = {
+            "members": deduplicated | "KeyByStory" >> beam.Map(_story_member),
+            "merged_from": grouped["merged_from"],
+        }
+        if self._prior is not None:
+            story_parts["prior_first_seen"] = (
+                self._prior
+                | "PriorStoryTimes" >> beam.FlatMap(_prior_story_time)
+                | "PriorFirstSeen" >> beam.CombinePerKey(min)
+            )
         stories = (
-            deduplicated
-            | "KeyByStory" >> beam.Map(_story_member)
-            | "GroupByStory" >> beam.GroupByKey()
-            | "StoryRows" >> beam.ParDo(_StoryRowFn(self._config_name))
+            story_parts
+            | "GroupByStory" >> beam.CoGroupByKey()
+            | "StoryRows" >> beam.ParDo(_StoryRowFn(self._stories_config))
         )
         return {"articles": deduplicated, "stories": stories}
 

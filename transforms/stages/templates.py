@@ -32,6 +32,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from akhbar.schemas import TEMPLATE_STATE, Reject
 from akhbar.transforms.article import prose_word_count
+from akhbar.transforms.stages import metrics
 from akhbar.transforms.stages.files import write_table_atomically
 from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
 from akhbar.transforms.stages.state import _state_path
@@ -162,7 +163,7 @@ class _WritePendingTemplatesFn(beam.DoFn):
         flat = [row for group in rows for row in group]
         path = _state_path(self._output, "pending", f"templates-{self._run_id}.parquet")
         write_table_atomically(pa.Table.from_pylist(flat, schema=TEMPLATE_STATE), path)
-        counter("template_lines_kept").inc(len(flat))
+        counter(metrics.TEMPLATE_LINES_KEPT).inc(len(flat))
         yield path
 
 
@@ -185,7 +186,7 @@ class ApplyTemplateFn(beam.DoFn):
         if not removed:
             yield article
             return
-        counter("template_lines_removed").inc(len(removed))
+        counter(metrics.TEMPLATE_LINES_REMOVED).inc(len(removed))
         prose = prose_word_count(body)
         if prose < self._min_words:
             reject = Reject.make(

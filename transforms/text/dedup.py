@@ -26,21 +26,15 @@ Method (settings and their reasons in ``configs/dedup.yaml``):
    permutation family, min over shingles) from per-word hashes memoised across articles, about
    3x faster on 1,000 ANT articles, with similarity estimates within 0.001 of datasketch's on
    average (bench/dedup.py measures both in the same run).
-3. **Stories.** Articles from *different outlets* published within ``window_days`` (3) of each
-   other share a story when their *story terms* overlap: canonical entities (weight 3),
-   resolved dates mentioned, except the news days around publication that «اليوم»/«أمس»
-   point at (weight 2), and key words of the title and the lead (weight 1; function words
-   dropped, leading clitics such as «وال»/«بال» stripped). Similarity is the
-   weighted Jaccard of the two term sets, threshold 0.2 with at least 3 shared terms.
-   Candidates come from a second, small MinHash (40 values, 20 bands x 2 rows) over the terms.
-   A story is an *event*: the two seed articles (one dispute reported a year apart) are
-   related but outside the window, so they are two stories.
-4. **Story ids.** Each later article points to one earlier "parent": its exact original, else
-   its near-duplicate match, else its best story match. Parents are always earlier in the
-   order (prior-run articles first, then published_at, then article_id), so the pointers form a
-   forest; every tree is one story. The story id is the root's: inherited when the root is an
-   article of an earlier run, else blake2b-128 of ``"story:" + root article_id``. Chains can
-   drift (A~B, B~C, A!~C); one parent per article and the time window bound the drift.
+3. **Stories** are events, grouped by ``transforms/text/stories.py`` on top of steps 1-2: exact
+   and near copies form units that are never split, and units whose title + lead read alike
+   (TF-IDF of character n-grams, title words, days apart) are joined by average link within a
+   time window. The term-based matching below (``story_terms``, ``story_similarity``,
+   ``story_matches``: weighted Jaccard of entities, dates and key words) is no longer used by
+   ``deduplicate`` or the Beam stage; ``Member.terms`` is still filled for it.
+4. **Story ids.** A group that holds rows of an earlier run keeps the story id of its earliest
+   one (others it absorbed go to the row's ``merged_from``); otherwise the id is blake2b-128 of
+   ``"story:" + the group's earliest article_id`` (``story_id_for``).
 
 Stories rows describe this run's members only (``article_count`` = articles of this run);
 a story that goes on over several runs has one row per run under the same ``story_id``: readers
@@ -64,17 +58,19 @@ import hashlib
 import math
 import re
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from akhbar import configs
 from akhbar.transforms.text.arabic import match_tokens, normalize_match
-from akhbar.transforms.text.entities import most_frequent_display
+
+if TYPE_CHECKING:
+    from akhbar.transforms.text import stories as stories_module
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
@@ -879,31 +875,37 @@ def apply_matches(
     return out
 
 
-def story_row(story_id: str, members: Iterable[Mapping[str, Any]], top_entities: int = 5) -> dict[str, Any]:
-    """One ``stories`` row (without run_id/date) from this run's member articles."""
+def story_row(
+    story_id: str,
+    members: Iterable[Mapping[str, Any]],
+    top_entities: int = 5,
+    merged_from: Iterable[str] = (),
+    prior_first_seen: datetime | None = None,
+) -> dict[str, Any]:
+    """One ``stories`` row (without run_id/date) from this run's member articles.
+
+    ``merged_from``: earlier stories this one absorbed in this run; ``prior_first_seen``: the
+    earliest published_at among the story's rows of earlier runs (look-back window), if any.
+    """
+    from akhbar.transforms.text import stories as stories_module
+
     ordered = sorted(members, key=lambda a: (timestamp(a.get("published_at")), a.get("article_id") or ""))
     times = [a["published_at"] for a in ordered if a.get("published_at") is not None]
-    entity_counts: Counter[str] = Counter()
-    spellings: dict[str, list[str]] = {}  # canonical -> display of each mention
-    for article in ordered:
-        for entity in article.get("entities") or ():
-            if entity.get("canonical"):
-                entity_counts[entity["canonical"]] += 1
-                spellings.setdefault(entity["canonical"], []).append(entity.get("display"))
-    titled = [a for a in ordered if a.get("title")]
+    canonical, display = stories_module.top_entities((a.get("entities") for a in ordered), top_entities)
+    first_seen = min(times) if times else None
+    story_first_seen = min(t for t in (first_seen, prior_first_seen) if t is not None) if (times or prior_first_seen) else None
     return {
         "story_id": story_id,
-        "first_seen": min(times) if times else None,
+        "first_seen": first_seen,
         "last_seen": max(times) if times else None,
         "article_count": len(ordered),
         "outlets": sorted({a.get("source") for a in ordered if a.get("source")}),
-        # Counted by canonical (the join key), shown as the story's most frequent display form.
-        "top_entities": [
-            most_frequent_display(spellings[name]) or name
-            for name, _ in sorted(entity_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_entities]
-        ],
-        "representative_title": titled[0]["title"] if titled else None,
+        # Counted by canonical (the join key), shown in display form.
+        "top_entities": display,
+        "representative_title": stories_module.representative_title([a.get("title") or "" for a in ordered]),
         "article_ids": [a["article_id"] for a in ordered],
+        "merged_from": sorted(set(merged_from)),
+        "story_first_seen": story_first_seen,
     }
 
 
@@ -932,20 +934,28 @@ def deduplicate(
     articles: Iterable[Mapping[str, Any]],
     prior: Iterable[Mapping[str, Any]] = (),
     config: DedupConfig | None = None,
+    event_config: stories_module.EventConfig | None = None,
 ) -> DedupResult:
     """The whole method on in-memory lists: the reference for ``DeduplicateArticles`` and the benchmark.
 
     ``prior`` rows (read back from earlier runs' output) need article_id, content_hash, minhash,
     story_id, published_at, source, title; entities/dates_mentioned improve story matching.
     """
+    from akhbar.transforms.text import stories as stories_module  # it builds on this module
+
     config = config or load_config()
+    event_config = event_config or stories_module.load_config()
     with _gc_paused():
-        return _deduplicate(articles, prior, config)
+        return _deduplicate(articles, prior, config, event_config)
 
 
 def _deduplicate(
-    articles: Iterable[Mapping[str, Any]], prior: Iterable[Mapping[str, Any]], config: DedupConfig
+    articles: Iterable[Mapping[str, Any]],
+    prior: Iterable[Mapping[str, Any]],
+    config: DedupConfig,
+    event_config: stories_module.EventConfig,
 ) -> DedupResult:
+    from akhbar.transforms.text import stories as stories_module
     prepared = [prepare(a, False, config) for a in articles]
     current = [article for article, _ in prepared]
     prior_rows = list(prior)
@@ -959,8 +969,6 @@ def _deduplicate(
     # The reference holds every member in one shard group (shard 0 of 1).
     near_entries = [(m, sig) for m in members if (sig := near_band_signature(m, config.near))]
     near_buckets = list(shard_buckets(near_entries, near_banding(config.near)._replace(shards=1), 0))
-    story_entries = [(m, sig) for m in members if (sig := story_band_signature(m, config.stories))]
-    story_buckets = list(shard_buckets(story_entries, story_banding(config.stories)._replace(shards=1), 0))
 
     exact = dict(pair for group in by_hash.values() for pair in exact_duplicate_matches(group))
     # Candidates from every bucket first, then one exact check per distinct pair (a close pair
@@ -983,21 +991,22 @@ def _deduplicate(
         )
         if best is not None:
             near[article_id] = best
-    story: dict[str, Match] = {}
-    for bucket in story_buckets:
-        for article_id, match in story_matches(bucket, config.stories):
-            story[article_id] = better_match(story.get(article_id), match)  # type: ignore[assignment]
-
     parents = {}
     for article in current:
-        parent = choose_parent(
-            exact.get(article["article_id"]),
-            near.get(article["article_id"]),
-            story.get(article["article_id"]),
-        )
+        parent = choose_parent(exact.get(article["article_id"]), near.get(article["article_id"]), None)
         if parent is not None:
             parents[article["article_id"]] = parent
-    story_ids = resolve_story_ids(parents)
+    # Copies are units; event grouping (transforms/text/stories.py) decides which units are one story.
+    features = stories_module.features_for(current, prior_rows, event_config)
+    assignment, grouping_counts = stories_module.group_stories(
+        features, {child: p.article_id for child, p in parents.items()}, event_config
+    )
+    story_ids = assignment.story_ids
+    prior_first_seen: dict[str, datetime] = {}
+    for row in prior_rows:
+        if row.get("story_id") and row.get("published_at") is not None:
+            seen = prior_first_seen.get(row["story_id"])
+            prior_first_seen[row["story_id"]] = min(seen, row["published_at"]) if seen else row["published_at"]
 
     out = []
     for article in current:
@@ -1013,12 +1022,22 @@ def _deduplicate(
     grouped: dict[str, list[dict]] = defaultdict(list)
     for article in out:
         grouped[article["story_id"]].append(article)
-    stories = [story_row(sid, group, config.stories.top_entities) for sid, group in grouped.items()]
+    stories = [
+        story_row(
+            sid,
+            group,
+            event_config.top_entities,
+            merged_from=assignment.merged_from.get(sid, ()),
+            prior_first_seen=prior_first_seen.get(sid),
+        )
+        for sid, group in grouped.items()
+    ]
     counts = {
         "articles": len(out),
         "exact_duplicates": sum(1 for a in out if a["duplicate_of"]),
         "near_duplicates": sum(1 for a in out if a["near_duplicate_of"]),
-        "story_matches": sum(1 for p in parents.values() if p.kind == "story"),
         "stories": len(stories),
+        "story_merges": len(assignment.merged_from),
+        **{f"story_{k}": v for k, v in grouping_counts.items()},
     }
     return DedupResult(out, stories, counts)
