@@ -193,7 +193,7 @@ def compact(output: str, tables: list[str], older_than_days: int | None = None, 
 
 def run(argv: list[str]) -> int:
     from akhbar.pipelines.housekeeping import tidy_output
-    from akhbar.pipelines.lease import LeaseHeld, OutputLease
+    from akhbar.pipelines.lease import run_leased
     from akhbar.pipelines.options import RaisingParser
 
     parser = RaisingParser(
@@ -224,18 +224,17 @@ def run(argv: list[str]) -> int:
         print(f"akhbar compact: error: no such output directory: {output}", file=sys.stderr)
         return EXIT_CONFIG
     run_id = "compact-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    try:
-        lease = OutputLease(output, run_id, timeout=args.lock_timeout, command="compact")
-        lease.acquire()
-    except LeaseHeld as exc:
-        print(f"akhbar compact: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
     started = time.perf_counter()
-    try:
+    done: dict = {}
+
+    def leased() -> int:
         tidy_output(output, run_id)
-        done = compact(output, args.table or list(TABLES), args.older_than)
-    finally:
-        lease.release()
+        done.update(compact(output, args.table or list(TABLES), args.older_than))
+        return EXIT_OK
+
+    code = run_leased("compact", output, run_id, args.lock_timeout, leased, check_writable=False)
+    if code != EXIT_OK:
+        return code
     for table, summary in done.items():
         log.info("compact %s: %d partitions, %d files → %d, %d rows", table, summary.partitions,
                  summary.files_before, summary.files_after, summary.rows)

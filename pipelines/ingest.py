@@ -167,22 +167,10 @@ def run(argv: list[str] | None = None) -> int:
 
 def run_config(config: IngestConfig, options: PipelineOptions) -> int:
     """Check the output, take its lease (pipelines/lease.py), tidy it (pipelines/housekeeping.py), run."""
-    from akhbar.pipelines.lease import LeaseHeld, OutputLease, output_problem
+    from akhbar.pipelines.lease import run_leased
 
-    problem = output_problem(config.output)
-    if problem:
-        print(f"akhbar ingest: error: {problem}", file=sys.stderr)
-        return EXIT_CONFIG
-    lease = OutputLease(config.output, config.run_id, timeout=config.lock_timeout)
-    try:
-        lease.acquire()
-    except LeaseHeld as exc:
-        print(f"akhbar ingest: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    try:
-        return _run_leased(config, options)
-    finally:
-        lease.release()
+    return run_leased("ingest", config.output, config.run_id, config.lock_timeout,
+                      lambda: _run_leased(config, options))
 
 
 def _run_leased(config: IngestConfig, options: PipelineOptions) -> int:

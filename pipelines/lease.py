@@ -30,8 +30,10 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -239,6 +241,33 @@ class OutputLease:
 
     def __exit__(self, *exc_info) -> None:
         self.release()
+
+
+EXIT_CONFIG, EXIT_LOCKED = 2, 4
+
+
+def run_leased(command: str, output: str, run_id: str, timeout: float, body: Callable[[], int],
+               *, check_writable: bool = True) -> int:
+    """Run ``body`` holding OUTPUT's lease: the shared entry of ``ingest``, ``stream`` and ``compact``.
+
+    An unwritable output is one line and exit 2; a lease held by another live run is one line
+    naming it and exit 4; otherwise ``body``'s exit code, the lease released whatever happens.
+    """
+    if check_writable:
+        problem = output_problem(output)
+        if problem:
+            print(f"akhbar {command}: error: {problem}", file=sys.stderr)
+            return EXIT_CONFIG
+    lease = OutputLease(output, run_id, timeout=timeout, command=command)
+    try:
+        lease.acquire()
+    except LeaseHeld as exc:
+        print(f"akhbar {command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        return body()
+    finally:
+        lease.release()
 
 
 def output_problem(output: str) -> str | None:

@@ -41,7 +41,6 @@ from akhbar.pipelines.config import ConfigError
 from akhbar.pipelines.ingest import (
     EXIT_CONFIG,
     EXIT_FAILED,
-    EXIT_LOCKED,
     EXIT_OK,
     IngestConfig,
     config_from_options,
@@ -156,23 +155,13 @@ def run(argv: list[str] | None = None) -> int:
 def run_stream(config: StreamConfig, options: PipelineOptions, start: float | None = None) -> int:
     """Hold the output's lease for the whole stream (pipelines/lease.py): no ingest or compaction meanwhile."""
     from akhbar.pipelines.housekeeping import tidy_output
-    from akhbar.pipelines.lease import LeaseHeld, OutputLease, output_problem
+    from akhbar.pipelines.lease import run_leased
 
-    problem = output_problem(config.ingest.output)
-    if problem:
-        print(f"akhbar stream: error: {problem}", file=sys.stderr)
-        return EXIT_CONFIG
-    lease = OutputLease(config.ingest.output, config.ingest.run_id, config.ingest.lock_timeout, command="stream")
-    try:
-        lease.acquire()
-    except LeaseHeld as exc:
-        print(f"akhbar stream: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    try:
+    def leased() -> int:
         tidy_output(config.ingest.output, config.ingest.run_id)
         return _run_stream_leased(config, options, start)
-    finally:
-        lease.release()
+
+    return run_leased("stream", config.ingest.output, config.ingest.run_id, config.ingest.lock_timeout, leased)
 
 
 def _run_stream_leased(config: StreamConfig, options: PipelineOptions, start: float | None) -> int:
