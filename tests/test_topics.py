@@ -7,6 +7,11 @@ The Arabic articles below were written for these tests (no corpus text).
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -401,3 +406,54 @@ def test_fine_stage_naming_an_unknown_slug_is_rejected():
             fine_classes=["politics", "warfare"], fine_coef=arrays["coef"][:2],
             fine_intercept=np.zeros(2), fine_from=["politics"],
         )  # fmt: skip
+
+
+# --- training data of the fine stage (train/topics.py) ----------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+DEV_LABELS = REPO.parent / "shared" / "corpus" / "ant" / "topic_labels_dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def training():
+    spec = importlib.util.spec_from_file_location("topics_training", REPO / "train" / "topics.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["topics_training"] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_split_is_by_document_stratified_and_stable(training, tmp_path):
+    slugs = ["politics"] * 9 + ["conflict"] * 4 + ["society"]
+    lines = [json.dumps({"docno": f"XX-middleEast-{i}-2018", "topic": slug, "sure": True}) for i, slug in enumerate(slugs)]
+    path = tmp_path / "dev.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tune, report = training.dev_split(path)
+    assert not {h.docno for h in tune} & {h.docno for h in report}
+    assert len(tune) + len(report) == len(slugs)
+    for slug in ("politics", "conflict", "society"):
+        n_report = sum(h.slug == slug for h in report)
+        n_tune = sum(h.slug == slug for h in tune)
+        assert n_report - n_tune in (0, 1)  # alternating within each slug, report first
+    # Another line appended cannot move the others from one half to the other.
+    path.write_text("\n".join([*lines, json.dumps({"docno": "XX-new-1", "topic": "health"})]) + "\n", encoding="utf-8")
+    tune_after, report_after = training.dev_split(path)
+    assert set(report) <= set(report_after) and set(tune) <= set(tune_after)
+
+
+def test_read_labels_are_vocabulary_slugs_with_unique_docnos(training):
+    labels = training.read_labels()
+    assert len(labels) >= 600
+    assert {h.slug for h in labels} <= TopicVocabulary.default().slugs
+    assert len({h.docno for h in labels}) == len(labels)
+    # The fine stage has examples of every slug it can answer.
+    assert set(training.FINE_CLASSES) <= {h.slug for h in labels}
+
+
+@pytest.mark.corpus
+def test_read_labels_never_touch_the_hand_labelled_dev_set(training):
+    """Reads ../shared/corpus/ant/topic_labels_dev.jsonl; skips without it."""
+    if not DEV_LABELS.exists():
+        pytest.skip(f"corpus not found: {DEV_LABELS}")
+    dev = {json.loads(line)["docno"] for line in DEV_LABELS.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert not dev & {h.docno for h in training.read_labels()}
