@@ -15,9 +15,7 @@ Policy of ``assign_topic`` (first rule that applies wins):
    loaded) → source ``"feed"``, confidence 1.0; item-level evidence (1, 2) comes first
    because a general feed marked trustworthy still carries per-item sections;
 4. otherwise the shipped classifier (``TopicClassifier``) on title + body → its slug and
-   calibrated confidence, source ``"classifier"``; the keyword rules of configs/topics.yaml
-   (``TopicRules``) may refine a broad answer (politics → conflict, health, disaster,
-   crime-law), keeping source and confidence;
+   calibrated confidence, source ``"classifier"``;
 5. classifier confidence below ``classifier.min_confidence`` (configs/topics.yaml), or no
    text to classify → the feed's declared topic if it has one (that is what the feeds.yaml
    ``topic`` key means: the feed's default), source ``"feed"``, else ``general`` with
@@ -28,16 +26,18 @@ opinion and "most read" items under sections that are not topics.
 
 The classifier is linear over hashed features (``HashingVectorizer``: stateless, no
 vocabulary to pickle): word unigrams/bigrams of light-stemmed match-key tokens and
-character n-grams of the match-key form, sublinear tf, idf weights, L2 norm; scores, plus
-per-class offsets of the decision rule (``class_bias``, tuned by train/topics.py on outlets
-the model did not see), are turned into probabilities with a softmax whose temperature was
-fitted on held-out data.
+character n-grams of the match-key form, sublinear tf, idf weights, L2 norm. It has two
+stages over the same features:
+- coarse: politics, economy, sport, culture, science-technology, trained on ANT's feeds
+  (regional feeds → politics), with per-class offsets of the decision rule (``class_bias``,
+  tuned by train/topics.py on outlets the model did not see) and a softmax temperature
+  fitted on held-out data for the confidence;
+- fine: a ``politics`` answer stands for the whole regional family, and a second linear
+  model trained on articles labelled by reading (train/topic_labels_read.tsv and the tune
+  half of ANT's hand-labelled dev set) picks politics, conflict, crime-law, disaster,
+  society, health, religion or environment.
 Weights live in ``configs/models/topics.npz`` (plain arrays, float16), written by
-``train/topics.py``. The classes it knows are those ANT labels support (politics, economy,
-sport, culture, science-technology); ANT's regional labels (middleEast, internationalNews)
-are mapped to politics, so the model cannot tell conflict from politics: the keyword rules
-route clear conflict/health/disaster/crime cases. Their precision is not measured (no
-labelled data); they never change an answer outside their ``from`` slugs.
+``train/topics.py``; bench/topics.py measures both stages on held-out splits.
 """
 
 from __future__ import annotations
@@ -313,7 +313,15 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 
 class TopicClassifier:
-    """Linear topic model loaded from plain arrays (no pickle): ``predict(title, text)``."""
+    """Two-stage linear topic model loaded from plain arrays (no pickle): ``predict(title, text)``.
+
+    The coarse stage tells the topical sections (economy, sport, culture,
+    science-technology) from the regional family (``politics``); when the answer is one the
+    fine stage refines (``fine_from``), the fine stage picks the slug within that family
+    (politics, conflict, crime-law, disaster, society, health, religion, environment).
+    Both read the same features: their weights are stacked into one matrix, so the fine
+    stage costs one more column block of the same product.
+    """
 
     def __init__(
         self,
@@ -324,27 +332,42 @@ class TopicClassifier:
         idf: np.ndarray,
         temperature: float,
         class_bias: np.ndarray | None = None,
+        fine_classes: Sequence[str] = (),
+        fine_coef: np.ndarray | None = None,
+        fine_intercept: np.ndarray | None = None,
+        fine_from: Sequence[str] = (),
     ) -> None:
         self.classes = tuple(classes)
+        self.fine_classes = tuple(fine_classes)
+        self.fine_from = frozenset(fine_from)
         vocabulary = TopicVocabulary.default().slugs
-        unknown = set(self.classes) - vocabulary
+        unknown = (set(self.classes) | set(self.fine_classes) | self.fine_from) - vocabulary
         if unknown:
             raise ValueError(f"topic model classes {sorted(unknown)} are not in {CONFIG_NAME}")
         self.featurizer = Featurizer(spec, idf)
-        # Weights are shipped as float16; computing in float32 avoids overflow on long sums.
-        self._coef_t = np.ascontiguousarray(coef.astype(np.float32).T)
         # The decision rule's per-class offsets (train/topics.py tunes them on outlets the
         # model did not see), folded into the intercept: the scores are the ones we decide on.
         bias = np.zeros(len(self.classes)) if class_bias is None else np.asarray(class_bias)
         if bias.shape != (len(self.classes),):
             raise ValueError(f"class_bias has shape {bias.shape}, expected ({len(self.classes)},)")
         self.class_bias = bias.astype(np.float32)
-        self._intercept = intercept.astype(np.float32) + self.class_bias
+        coarse_intercept = intercept.astype(np.float32) + self.class_bias
+        if self.fine_classes:
+            k = len(self.fine_classes)
+            if fine_coef is None or fine_intercept is None or fine_coef.shape != (k, coef.shape[1]):
+                raise ValueError(f"fine stage arrays do not match its {k} classes")
+            coef = np.vstack([coef, fine_coef])
+            coarse_intercept = np.concatenate([coarse_intercept, fine_intercept.astype(np.float32)])
+        # Weights are shipped as float16; computing in float32 avoids overflow on long sums.
+        self._coef_t = np.ascontiguousarray(coef.astype(np.float32).T)
+        self._intercept = coarse_intercept
         self.temperature = float(temperature)
 
     @classmethod
     def load(cls, path: str) -> TopicClassifier:
         with np.load(path, allow_pickle=False) as data:
+            # Absent from models written before the decision rule had offsets / a fine stage.
+            optional = {name: data[name] for name in ("class_bias", "fine_coef", "fine_intercept") if name in data.files}
             return cls(
                 spec=FeatureSpec.from_json(str(data["spec"])),
                 classes=[str(c) for c in data["classes"]],
@@ -352,8 +375,9 @@ class TopicClassifier:
                 intercept=data["intercept"],
                 idf=data["idf"],
                 temperature=float(data["temperature"]),
-                # Absent from models written before the decision rule had offsets.
-                class_bias=data["class_bias"] if "class_bias" in data.files else None,
+                fine_classes=[str(c) for c in data["fine_classes"]] if "fine_classes" in data.files else (),
+                fine_from=[str(c) for c in data["fine_from"]] if "fine_from" in data.files else (),
+                **optional,
             )
 
     @classmethod
@@ -361,10 +385,11 @@ class TopicClassifier:
     def default(cls) -> TopicClassifier:
         return cls.load(str(configs.path(_settings().get("model", MODEL_NAME))))
 
-    def decision(self, docs: Sequence[str]) -> np.ndarray:
-        """Linear scores, computed block by block: the same numbers as ``featurizer.transform(docs)
-        @ coef.T + intercept + class_bias`` (a test checks it) without building the stacked, normalised
-        matrix, which costs more than the features themselves for one article."""
+    def scores(self, docs: Sequence[str]) -> np.ndarray:
+        """Linear scores of both stages (coarse columns first), computed block by block: the
+        same numbers as ``featurizer.transform(docs) @ coef.T + intercept`` (a test checks it)
+        without building the stacked, normalised matrix, which costs more than the features
+        themselves for one article."""
         featurizer, spec = self.featurizer, self.featurizer.spec
         split = 2**spec.word_bits
         heads = [doc[: spec.char_chars] for doc in docs] if spec.char_chars else ["" for _ in docs]
@@ -372,7 +397,7 @@ class TopicClassifier:
             (featurizer._words.transform(docs), slice(0, split), spec.word_weight),
             (featurizer._chars.transform(heads), slice(split, None), spec.char_weight),
         )
-        scores = np.zeros((len(docs), len(self.classes)), dtype=np.float32)
+        scores = np.zeros((len(docs), self._coef_t.shape[1]), dtype=np.float32)
         weights_sq = np.zeros(len(docs), dtype=np.float32)
         for matrix, columns, weight in blocks:
             np.log1p(matrix.data, out=matrix.data)
@@ -386,67 +411,33 @@ class TopicClassifier:
             weights_sq += present * np.float32(weight**2)
         return scores / np.maximum(np.sqrt(weights_sq), 1e-12)[:, None] + self._intercept
 
+    def decision(self, docs: Sequence[str]) -> np.ndarray:
+        """Coarse-stage scores, offsets included."""
+        return self.scores(docs)[:, : len(self.classes)]
+
     def probabilities(self, docs: Sequence[str]) -> np.ndarray:
         return softmax(self.decision(docs) * self.temperature)
 
     def predict_many(self, pairs: Sequence[tuple[str | None, str]]) -> list[tuple[str, float]]:
+        """(slug, confidence) per article. The confidence is the coarse stage's calibrated
+        probability: for a refined answer, how sure the model is that the story belongs to
+        the regional family at all (the fine stage has too few labels to calibrate)."""
         docs = [topic_text(title, text, self.featurizer.spec.max_chars) for title, text in pairs]
-        probs = self.probabilities(docs)
+        scores = self.scores(docs)
+        k = len(self.classes)
+        probs = softmax(scores[:, :k] * self.temperature)
         best = probs.argmax(axis=1)
-        return [(self.classes[i], float(p[i])) for i, p in zip(best, probs, strict=True)]
+        results = []
+        for row, coarse in enumerate(best):
+            slug = self.classes[coarse]
+            if slug in self.fine_from and self.fine_classes:
+                slug = self.fine_classes[int(scores[row, k:].argmax())]
+            results.append((slug, float(probs[row, coarse])))
+        return results
 
     def predict(self, title: str | None, text: str) -> tuple[str, float]:
         """(slug, confidence 0..1) for one article."""
         return self.predict_many([(title, text)])[0]
-
-
-class TopicRules:
-    """Keyword rules that refine a broad classifier answer into a finer slug (politics → conflict).
-
-    The classifier was trained on labels that cannot separate conflict, health, crime or
-    disaster news from politics; a rule fires when at least ``min_hits`` of its distinct
-    terms occur in the title and the head of the body (match-key words, proclitics off),
-    and only when the classifier's answer is one the rule is allowed to refine (``from``).
-    Several rules firing → the one with most hits, then file order.
-    """
-
-    HEAD_CHARS = 1500
-
-    def __init__(self, rules: Sequence[dict[str, Any]], vocabulary: TopicVocabulary) -> None:
-        compiled = []
-        for i, rule in enumerate(rules):
-            unknown = set(rule) - {"slug", "from", "min_hits", "terms"}
-            if unknown:
-                raise ValueError(f"{CONFIG_NAME}: rules[{i}] has unknown keys {sorted(unknown)}")
-            slug, sources = rule["slug"], tuple(rule.get("from") or ())
-            for name in (slug, *sources):
-                if name not in vocabulary.slugs:
-                    raise ValueError(f"{CONFIG_NAME}: rules[{i}] names {name!r}, not a slug")
-            terms = frozenset(" ".join(self._words(str(t))) for t in rule["terms"]) - {""}
-            compiled.append((slug, frozenset(sources), int(rule.get("min_hits", 3)), terms))
-        self.rules = tuple(compiled)
-
-    @classmethod
-    @functools.cache
-    def default(cls) -> TopicRules:
-        return cls(configs.load_yaml(CONFIG_NAME).get("rules") or (), TopicVocabulary.default())
-
-    @staticmethod
-    def _words(text: str) -> list[str]:
-        return [_PROCLITIC.sub("", w) if len(w) > 4 else w for w in _WORD.findall(normalize_match(text))]
-
-    def refine(self, slug: str, title: str | None, text: str) -> str:
-        candidates = [rule for rule in self.rules if slug in rule[1]]
-        if not candidates:
-            return slug
-        words = self._words(f"{title or ''} {(text or '')[: self.HEAD_CHARS]}")
-        grams = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
-        best, best_hits = slug, 0
-        for target, _, min_hits, terms in candidates:
-            hits = len(terms & grams)
-            if hits >= min_hits and hits > best_hits:
-                best, best_hits = target, hits
-        return best
 
 
 # ---------------------------------------------------------------------------------------
@@ -488,7 +479,7 @@ def assign_topic(
     if (title and title.strip()) or (text and text.strip()):
         slug, confidence = TopicClassifier.default().predict(title, text or "")
         if confidence >= min_confidence() and slug in vocabulary.slugs:
-            return TopicRules.default().refine(slug, title, text), confidence, "classifier"
+            return slug, confidence, "classifier"
     if declared is not None:
         return declared, confidence, "feed"
     return FALLBACK, confidence, "default"
