@@ -293,3 +293,26 @@ def test_config_rejects_unknown_weights():
     raw["weights"] = {**raw["weights"], "vibes": 1.0}
     with pytest.raises(ValueError, match="vibes"):
         stories.EventConfig(**raw)
+
+
+def test_dedup_stage_records_a_merge_and_the_story_start_like_the_pure_reference():
+    from akhbar.transforms.stages.dedup import DeduplicateArticles
+
+    first, second = run_articles()[0], run_articles()[1]
+    prior = [prior_row(first, "a" * 32), prior_row(second, "b" * 32)]
+    third = article("quake-c", (QUAKE_B[0], QUAKE_A[1]), "outlet-c", T0 + timedelta(hours=4), TURKEY)
+    expected = dedup.deduplicate([third], prior).stories
+    assert expected[0]["merged_from"] == ["b" * 32]
+
+    def summary(row: dict) -> tuple:
+        return (
+            row["story_id"],
+            tuple(row["merged_from"]),
+            row["story_first_seen"],
+            tuple(row["article_ids"]),
+        )
+
+    with TestPipeline() as pipeline:
+        prior_rows = pipeline | "Prior" >> beam.Create(prior)
+        out = pipeline | "Articles" >> beam.Create([third]) | DeduplicateArticles(prior=prior_rows)
+        assert_that(out["stories"] | beam.Map(summary), equal_to([summary(r) for r in expected]))
