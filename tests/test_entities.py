@@ -221,12 +221,12 @@ PINNED = [
         "التقى الملك عبدالله الثاني في عمّان وزيرَ الخارجية الأميركي أنتوني بلينكن.\nوناقش الجانبان الأوضاع في غزة ولبنان.",
         [
             {
-                "text": "الملك عبدالله الثاني",
-                "start": 6,
+                "text": "عبدالله الثاني",  # the title stays outside the name
+                "start": 12,
                 "end": 26,
                 "type": "PER",
-                "canonical": "الملك عبدالله الثاني",
-                "display": "الملك عبدالله الثاني",
+                "canonical": "عبدالله الثاني",
+                "display": "عبدالله الثاني",
             },
             {"text": "عمّان", "start": 30, "end": 35, "type": "LOC", "canonical": "عمان", "display": "عمان"},
             {
@@ -321,12 +321,12 @@ def test_heldout_newsfane_quality_floor(recognizer: EntityRecognizer) -> None:
     spec = importlib.util.spec_from_file_location("ner_training", REPO / "train" / "ner.py")
     ner_training = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ner_training)
-    _, held = ner_training.load_split(NEWSFANE)
-    result = ner_training.evaluate(recognizer, held)
+    # Documents the shipped model never saw, tagged as article-sized texts (as the pipeline does).
+    result = ner_training.evaluate(recognizer, ner_training.heldout_articles(NEWSFANE))
     # A floor a little under the measured figure (see bench/ner.py): it only goes up.
-    assert result["ALL"]["f1"] >= 0.80, result  # measured 0.813
-    assert result["PER"]["f1"] >= 0.80 and result["LOC"]["f1"] >= 0.85, result  # 0.825, 0.871
-    assert result["ORG"]["f1"] >= 0.69, result  # 0.718
+    assert result["ALL"]["f1"] >= 0.73, result  # measured 0.743
+    assert result["PER"]["f1"] >= 0.74 and result["LOC"]["f1"] >= 0.82, result  # 0.755, 0.831
+    assert result["ORG"]["f1"] >= 0.56, result  # 0.574
 
 
 # -- display forms ---------------------------------------------------------------------------
@@ -403,3 +403,20 @@ def test_entities_table_has_display_since_v5_and_old_files_read_null(tmp_path) -
     )
     row = schemas.read_dataset(str(tmp_path), "entities").to_table().to_pylist()[0]
     assert row["canonical"] == "الاهلي" and row["display"] is None
+
+
+def test_a_person_named_in_full_is_found_by_surname_later(rules_only: EntityRecognizer) -> None:
+    text = "واستقبل الرئيس الأوغندي يويري موسيفيني، ثم قال موسيفيني إن بلاده ترحب بالاستثمار."
+    assert [(m["text"], m["type"]) for m in rules_only.recognize(text)] == [
+        ("يويري موسيفيني", "PER"),
+        ("موسيفيني", "PER"),
+    ]
+    # A common word at the end of a name is not taken for a surname elsewhere.
+    assert rules_only._name_like("موسيفيني") and not rules_only._name_like("قال")
+
+
+def test_latin_gloss_in_parentheses_is_no_separate_mention(recognizer: EntityRecognizer) -> None:
+    text = "وتحدث الباحث عن ولادة الهلال ( New moon ) في جامعة استون ( Aston University ) البريطانية."
+    texts = [m["text"] for m in recognizer.recognize(text)]
+    assert "New moon" not in texts and "Aston University" not in texts
+    assert "جامعة استون" in texts

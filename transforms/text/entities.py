@@ -355,6 +355,7 @@ class EntityRecognizer:
         """One article names one thing one way: a name tagged once is tagged where it recurs
         untagged (a proclitic allowed on its first word), with the type it got first."""
         known: dict[tuple[str, ...], str] = {}
+        later: dict[tuple[str, ...], str] = {}
         taken = [False] * len(keys)
         for first, end, prefix, typ in spans:
             for j in range(first, end):
@@ -365,6 +366,14 @@ class EntityRecognizer:
             words = (head, *keys[first + 1 : end])
             if len(words) > 1 or (len(head) >= 3 and head not in self.stop and head not in self.titles):
                 known.setdefault(words, typ)
+            if typ == "PER" and len(words) > 1:
+                # «هريديش تريباثي» ... «وقال تريباثي»: a person named in full is named later by
+                # the surname, when it is no everyday word.
+                surname = words[-1]
+                if len(surname) >= 3 and (self._name_like(surname) or self._rare_definite(surname)):
+                    later.setdefault((surname,), typ)
+        for words, typ in later.items():
+            known.setdefault(words, typ)
         if not known:
             return []
         longest = max(len(words) for words in known)
@@ -521,6 +530,16 @@ class EntityRecognizer:
                 found.append((start, cursor))
             index = max(cursor, index + 1)
         return found
+
+    def _rare_definite(self, key: str) -> bool:
+        """«الكاظمي», «الجرموزي»: a family name with the article, as rare as a name is."""
+        return (
+            key.startswith("ال")
+            and key.isalpha()
+            and key not in self.stop
+            and key not in self.titles
+            and int(self.classes.get(key, ("", "", "0"))[-1]) <= NAME_MAX_FREQUENCY_BAND
+        )
 
     def _rare_enough(self, key: str) -> bool:
         """A one-word gazetteer name the model passed over is trusted only if it is not also

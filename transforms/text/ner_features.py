@@ -306,18 +306,23 @@ class FeatureExtractor:
         # What this word contributes to its neighbours' feature lists, per offset from them.
         as_neighbour: dict[int, list[str]] = {}
         for offset in (-2, -1, 1, 2):
-            feats = [f"{offset}w={k}"]
+            feats = [f"{offset}w={k}", f"{offset}k1={cls[0]}"]
             if offset in (-1, 1):
+                # Frequency band and definiteness of the next/previous word: a rare indefinite
+                # word beside a name is often the name's other half (first name, surname).
                 feats += [
                     f"{offset}k2={cls[1]}",
-                    f"{offset}k1={cls[0]}",
                     f"{offset}sh={shape}",
                     f"{offset}s2={k[-2:]}",
+                    f"{offset}fq={cls[-1]}",
+                    f"{offset}c={core_noal}",
                 ]
-            if k in titles:
+                if core.startswith("ال"):
+                    feats.append(f"{offset}al")
+            if k in titles or core in titles:
                 feats.append(f"{offset}title")
-            if offset < 0 and k in heads:
-                feats.append(f"{offset}head={heads[k]}")
+            if offset < 0 and head:  # «لوزارة», «والحزب» open a name too
+                feats.append(f"{offset}head={head}")
             as_neighbour[offset] = feats
         return base, as_neighbour
 
