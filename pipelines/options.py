@@ -64,14 +64,6 @@ class RaisingParser(argparse.ArgumentParser):
         raise ValueError(message)
 
 
-def unknown_arguments(argv: list[str]) -> list[str]:
-    """Arguments that neither akhbar nor any Beam options class knows (Beam itself only warns)."""
-    try:
-        return _known_options_parser().parse_known_args(argv)[1]
-    except ValueError:  # a known flag with an unusable value: bad_argument names it
-        return []
-
-
 def bad_argument(argv: list[str]) -> str | None:
     """One line naming the first unknown argument or unusable value (``--per-host-delay abc``), else None."""
     try:

@@ -129,7 +129,7 @@ REJECTS = pa.schema(
     [
         _f("url", pa.string(), 1, "URL of the feed or page that failed"),
         _f("source", pa.string(), 1, "outlet name from the feeds file", few_values=True),
-        _f("stage", pa.string(), 1, "pipeline stage: fetch_feed | parse_feed | fetch_page | extract | enrich", few_values=True),
+        _f("stage", pa.string(), 1, "pipeline stage: fetch_feed | parse_feed | fetch_page | extract | enrich | storage", few_values=True),
         _f("reason", pa.string(), 1, "stable reason code, e.g. http_404, timeout, too_short", few_values=True),
         _f("detail", pa.string(), 1, "human-readable detail", long_text=True),
         _f("seen_at", UTC_TS, 1, "when the failure happened"),

@@ -2,7 +2,10 @@
 
 import datetime as dt
 
+import pytest
+
 from akhbar.schemas import FeedEntry, Reject
+from akhbar.schemas.rows import ENTRY_HINTS
 from akhbar.transforms.article import (
     article_from_html,
     article_from_text,
@@ -109,16 +112,27 @@ def test_relative_dates_stay_unresolved_without_a_publication_date():
 
 
 def test_updated_at_comes_from_page_meta_first_else_from_the_update_stamp_in_the_text():
-    stamp = "<p>آخر تحديث: 14 تشرين الثاني/نوفمبر 2021 - 10:30</p>"
+    stamp = "<p>آخر تحديث: 18 تشرين الثاني/نوفمبر 2021 - 10:30</p>"  # the entry was published at 09:00
     article = article_from_html(page(extra=stamp), ENTRY.url, entry=ENTRY)
-    assert article["updated_at"] == dt.datetime(2021, 11, 14, 10, 30, tzinfo=dt.UTC)
+    assert article["updated_at"] == dt.datetime(2021, 11, 18, 10, 30, tzinfo=dt.UTC)
     assert "آخر تحديث" not in article["body"]
-    assert {"kind": "stamp", "text": "آخر تحديث: 14 تشرين الثاني/نوفمبر 2021 - 10:30"} in article["removed_boilerplate"]
+    assert {"kind": "stamp", "text": "آخر تحديث: 18 تشرين الثاني/نوفمبر 2021 - 10:30"} in article["removed_boilerplate"]
     meta = '<meta property="article:modified_time" content="2021-11-19T08:15:00+03:00">'
     with_meta = article_from_html(page(extra=stamp).replace("</head>", meta + "</head>"), ENTRY.url, entry=ENTRY)
     assert with_meta["updated_at"] == dt.datetime(2021, 11, 19, 5, 15, tzinfo=dt.UTC)
     plain = article_from_html(page(), ENTRY.url, entry=ENTRY)
     assert plain["updated_at"] is None
+
+
+# The epoch, the next millennium, year 1, and a time before the entry's publication (18 Nov 2021).
+@pytest.mark.parametrize(
+    "impossible", ["1970-01-01T00:00:00Z", "2999-01-01T10:00:00+02:00", "0001-01-01", "2021-11-01T10:00:00Z"]
+)
+def test_an_impossible_update_time_is_no_update_time(impossible):
+    meta = f'<meta property="article:modified_time" content="{impossible}">'
+    article = article_from_html(page().replace("</head>", meta + "</head>"), ENTRY.url, entry=ENTRY)
+    assert article["updated_at"] is None
+    assert any(note.startswith("updated_ignored.") for note in article[ENTRY_HINTS]["date_notes"])
 
 
 def test_a_byline_line_is_removed_and_recorded_as_byline():

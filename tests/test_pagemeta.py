@@ -211,6 +211,8 @@ def test_url_dates():
     assert url_date("https://x.example/2021/13/18/story") is None
     assert url_date("https://x.example/news/123456") is None
     assert url_date("https://x.example/2013/middle_east/8/3/story/index.html") == dt.date(2013, 8, 3)
+    assert url_date("https://x.example/2013/middle-east/08/03/story") == dt.date(2013, 8, 3)
+    assert url_date("https://x.example/2013/Arabic/8/3/story") == dt.date(2013, 8, 3)
 
 
 def test_timestamp_keeps_the_stated_zone_and_whether_a_time_is_written():

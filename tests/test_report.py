@@ -313,7 +313,7 @@ def test_every_ingest_run_writes_its_report_from_its_own_rows(tmp_path):
     page_latency = report["latency_ms"]["fetch_page_ms"]
     assert page_latency["count"] == sum(n for _, n in histogram(counters, "fetch_page_ms")) >= 30
     assert page_latency["p50"] <= page_latency["p90"] <= page_latency["p99"] <= page_latency["max"]
-    assert [label for label, _ in report["stage_time_s"]] == ["fetch feeds", "fetch pages", "extract", "enrich"]
+    assert [label for label, _ in report["stage_time_s"]] == ["fetch feeds", "fetch pages", "extract", "learnt templates", "enrich"]
 
 
 def test_wait_with_progress_polls_an_asynchronous_job_until_it_ends():

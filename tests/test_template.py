@@ -203,3 +203,28 @@ def test_an_article_left_without_prose_is_rejected(tmp_path, min_words):
             None, "run1", min_words=min_words
         )
         assert_that(result["rejects"], check)
+
+
+def test_a_widget_added_today_is_learnt_however_long_the_outlets_history():
+    from akhbar.transforms.text.template import DEFAULT, SourceCounts, line_key, template_keys
+
+    old_widget = line_key("تابعونا على قناتنا في تطبيق المراسلة")
+    new_widget = line_key("حمّل تطبيق الصحيفة الجديد وتلقَّ الأخبار العاجلة أولاً بأول")
+    history = SourceCounts(articles=10_000, counts={old_widget: 9_000})
+    today = SourceCounts()
+    for _ in range(100):
+        today.add_article({new_widget})
+    merged = history.scaled_to(DEFAULT.history_articles).merge(today)
+    keys = template_keys(merged)
+    assert new_widget in keys and old_widget in keys
+    # Without the cap the old history drowns it: 100 sightings against a quarter of 10,100 articles.
+    assert new_widget not in template_keys(SourceCounts(articles=10_000, counts={old_widget: 9_000}).merge(today))
+
+
+def test_an_unreadable_templates_file_is_learnt_over_not_fatal(tmp_path):
+    from akhbar.transforms.stages.templates import read_template_state
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "templates.parquet").write_bytes(b"PAR1 truncated by a full disk")
+    assert read_template_state(str(tmp_path)) == {}

@@ -47,6 +47,7 @@ from akhbar.transforms.web.pagemeta import (
     DateChoice,
     PageFacts,
     choose_publication,
+    implausible_reason,
     may_have_bylines,
     named_zone,
     outlet_zone,
@@ -297,6 +298,20 @@ _MODIFIED_META_XPATH = (
 _JSON_LD_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{8,40})"')
 
 
+def plausible_update(updated: datetime | None, dating: DateChoice, fetched_at: datetime) -> tuple[datetime | None, list[str]]:
+    """An update time only when it could be one: not the epoch, before 1990 or after the fetch
+    (``implausible_reason``), and not before the publication; otherwise None and the counter
+    ``updated_ignored.<reason>`` saying why."""
+    if updated is None:
+        return None, []
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=UTC)
+    reason = implausible_reason(updated, fetched_at)
+    if reason is None and dating.published_at is not None and updated < dating.published_at:
+        reason = "before_published"
+    return (None, [f"updated_ignored.{reason}"]) if reason else (updated, [])
+
+
 def page_modified_time(tree: HtmlElement) -> datetime | None:
     """The page's own last-modified time: meta tags first, then JSON-LD ``dateModified``."""
     for value in tree.xpath(_MODIFIED_META_XPATH):
@@ -363,7 +378,7 @@ def _finish(
     removed_bylines = [authors for item in cleaned.removed if item["kind"] in ("byline", "credit")
                        for authors in [", ".join(authors_from_byline(item["text"]))] if authors]
     groups = [*author_groups[:2], removed_bylines, *author_groups[2:]]
-    updated = updated_at or stamp_update_time(cleaned.removed)
+    updated, update_notes = plausible_update(updated_at or stamp_update_time(cleaned.removed), dating, fetched_at)
     article = empty_article()
     article.update(
         article_id=article_id(canonical_url),
@@ -389,7 +404,7 @@ def _finish(
         date_source=dating.date_source,
         date=dating.date,
     )
-    article[ENTRY_HINTS] = {**entry_hints(entry), "date_notes": list(dating.notes)}
+    article[ENTRY_HINTS] = {**entry_hints(entry), "date_notes": [*dating.notes, *update_notes]}
     return article
 
 

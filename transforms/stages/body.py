@@ -6,8 +6,8 @@
 every feed, or a poll every N seconds), how an id already written is recognised (a join
 against the output, or Beam state), and windowing. Everything between is this composite:
 
-    entries ─► [window] ─► FetchPages ─► ExtractArticles ─► [learnt templates] ─► EnrichArticles ─► drop seen
-      ─► [window] ─► deduplicate ─► [window] ─► WriteRunTables (articles + entities, stories, rejects)
+    entries ─► [window] ─► FetchPages ─► ExtractArticles ─► drop seen articles ─► [learnt templates]
+      ─► EnrichArticles ─► [window] ─► deduplicate ─► [window] ─► WriteRunTables (articles + entities, stories, rejects)
 """
 
 from __future__ import annotations
@@ -74,17 +74,18 @@ class ArticlesFromEntries(beam.PTransform):
         entries = self._window(inputs["entries"], "WindowEntries")
         pages = entries | "FetchPages" >> FetchPages(run.fetch)
         extracted = pages["pages"] | "ExtractArticles" >> ExtractArticles(run_id, run.extract)
+        # The page's rel=canonical can differ from the feed link: drop again by the final id,
+        # before anything learns from or enriches an article an earlier run already wrote.
+        unique = extracted.articles | "DropSeenArticles" >> self._drop_seen_articles
         extra_rejects = []
         outputs: dict = {}
-        clean = extracted.articles
+        clean = unique
         if self._clean_templates is not None:
-            templated = extracted.articles | "LearntTemplates" >> self._clean_templates
+            templated = unique | "LearntTemplates" >> self._clean_templates
             clean, outputs["templates"] = templated["articles"], templated["state"]
             extra_rejects.append(templated["rejects"])
         enriched = clean | "EnrichArticles" >> EnrichArticles()
-        # The page's rel=canonical can differ from the feed link: drop again by the final id.
-        unique = enriched.articles | "DropSeenArticles" >> self._drop_seen_articles
-        deduplicated = self._window(unique, "WindowArticles") | "Deduplicate" >> self._deduplicate
+        deduplicated = self._window(enriched.articles, "WindowArticles") | "Deduplicate" >> self._deduplicate
         articles = self._window(deduplicated["articles"], "RewindowArticles")
         stories = (
             self._window(deduplicated["stories"], "RewindowStories")

@@ -48,12 +48,14 @@ FETCH_FEED_MS = "fetch_feed_ms"
 FETCH_PAGE_MS = "fetch_page_ms"
 EXTRACT_MS = "extract_ms"
 ENRICH_MS = "enrich_ms"
+TEMPLATE_MS = "template_ms"
 
 # Timed stages in pipeline order, with the words the report shows.
 TIMED_STAGES = (
     (FETCH_FEED_MS, "fetch feeds"),
     (FETCH_PAGE_MS, "fetch pages"),
     (EXTRACT_MS, "extract"),
+    (TEMPLATE_MS, "learnt templates"),
     (ENRICH_MS, "enrich"),
 )
 

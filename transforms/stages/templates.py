@@ -21,20 +21,20 @@ and structural rules of the extract step are all it gets (as does ``akhbar extra
 from __future__ import annotations
 
 import datetime as dt
-import time
+import logging
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam import pvalue
 from apache_beam.io.filesystems import FileSystems
 
 from akhbar.schemas import TEMPLATE_STATE, Reject
 from akhbar.transforms.article import prose_word_count
 from akhbar.transforms.stages import metrics
 from akhbar.transforms.stages.files import write_table_atomically
-from akhbar.transforms.stages.metrics import counter, observe_ms, reject_counter
+from akhbar.transforms.stages.metrics import counter
+from akhbar.transforms.stages.skeleton import REJECTS, StageFn
 from akhbar.transforms.stages.state import _state_path
 from akhbar.transforms.text.arabic import count_words, normalize_match
 from akhbar.transforms.text.template import (
@@ -46,7 +46,7 @@ from akhbar.transforms.text.template import (
     template_keys,
 )
 
-REJECTS = "rejects"
+log = logging.getLogger("akhbar")
 TEMPLATES_FILE = "templates.parquet"
 MAX_AGE_DAYS = 90  # a line not seen for this long is forgotten: outlets change their templates
 
@@ -61,8 +61,13 @@ def read_template_state(output: str, now: dt.datetime | None = None) -> dict[str
     path = _state_path(output, TEMPLATES_FILE)
     if not FileSystems.exists(path):
         return {}
-    with FileSystems.open(path) as fh:
-        rows = pq.read_table(fh, schema=TEMPLATE_STATE).to_pylist()
+    try:
+        with FileSystems.open(path) as fh:
+            rows = pq.read_table(fh, schema=TEMPLATE_STATE).to_pylist()
+    except Exception as exc:  # housekeeping quarantines it; a run never fails on what it only learns from
+        log.warning("learnt templates: %s unreadable (%s: %s); learning from this run only",
+                    path, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        return {}
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=MAX_AGE_DAYS)
     by_source: dict[str, list[dict]] = {}
     for row in rows:
@@ -149,7 +154,8 @@ class _MergePriorFn(beam.DoFn):
         source, run_counts = item
         seen_now = set(run_counts.counts)
         prior_rows = self._prior.get(source, [])
-        merged = counts_from_rows(prior_rows).merge(run_counts).bounded(self._settings.max_lines_per_source)
+        history = counts_from_rows(prior_rows).scaled_to(self._settings.history_articles)
+        merged = history.merge(run_counts).bounded(self._settings.max_lines_per_source)
         prior_seen = {row["line_hash"]: row["last_seen"] for row in prior_rows}
         yield source, merged, rows_from_counts(source, merged, seen_now, self._now, prior_seen)
 
@@ -168,34 +174,44 @@ class _WritePendingTemplatesFn(beam.DoFn):
 
 
 # --------------------------------------------------------------------------- apply
-class ApplyTemplateFn(beam.DoFn):
+class ApplyTemplateFn(StageFn):
+    """Article → the article less its outlet's template lines, or a ``too_short`` reject."""
+
+    stage = "extract"
+    timer = metrics.TEMPLATE_MS
+
     def __init__(self, min_words: int, settings: TemplateSettings = DEFAULT):
+        super().__init__()
         self._min_words = min_words
         self._settings = settings
+        self._templates: dict[str, frozenset[int]] = {}
 
     def process(self, article: dict, templates: dict[str, frozenset[int]]) -> Iterator:
-        keys = templates.get(_source(article))
+        self._templates = templates  # the side input of this bundle, for handle()
+        yield from super().process(article)
+
+    def provenance(self, article: dict):
+        return article.get("url"), article.get("source"), article.get("feed_url")
+
+    def handle(self, article: dict) -> Iterator:
+        keys = self._templates.get(_source(article))
         if not keys:
             yield article
             return
-        started = time.perf_counter()
         body, removed = apply_template(
             article["body"], keys, title=article.get("title"), lead=article.get("lead"), settings=self._settings
         )
-        observe_ms("template_ms", (time.perf_counter() - started) * 1000)
         if not removed:
             yield article
             return
         counter(metrics.TEMPLATE_LINES_REMOVED).inc(len(removed))
         prose = prose_word_count(body)
         if prose < self._min_words:
-            reject = Reject.make(
-                article.get("url"), article.get("source"), "extract", "too_short",
+            yield Reject.make(
+                article.get("url"), article.get("source"), self.stage, "too_short",
                 f"{prose} words of prose after removing the outlet's template, minimum {self._min_words}",
                 article.get("feed_url"),
             )
-            reject_counter(reject.stage, reject.reason).inc()
-            yield pvalue.TaggedOutput(REJECTS, reject)
             return
         article = dict(article)
         article.update(
@@ -205,6 +221,16 @@ class ApplyTemplateFn(beam.DoFn):
             removed_boilerplate=list(article.get("removed_boilerplate") or []) + removed,
         )
         yield article
+
+
+def _line_keys(article: dict, settings: TemplateSettings) -> tuple[str, frozenset[int]]:
+    """(source, template line keys of the article); a body that cannot be read counts no line."""
+    try:
+        keys = frozenset(article_line_keys(article["body"], article.get("title"), article.get("lead"), settings))
+    except Exception as exc:  # the article itself goes on; ApplyTemplateFn rejects it if it is broken
+        log.warning("learnt templates: no line keys for %s: %s: %s", article.get("url"), type(exc).__name__, exc)
+        keys = frozenset()
+    return _source(article), keys
 
 
 class CleanWithLearntTemplates(beam.PTransform):
@@ -234,9 +260,7 @@ class CleanWithLearntTemplates(beam.PTransform):
         settings = self._settings
         merged = (
             articles
-            | "LineKeys" >> beam.Map(
-                lambda a: (_source(a), frozenset(article_line_keys(a["body"], a.get("title"), a.get("lead"), settings)))
-            )
+            | "LineKeys" >> beam.Map(_line_keys, settings)
             | "CountPerSource" >> beam.CombinePerKey(TemplateCountsFn(settings))
             | "MergePrior" >> beam.ParDo(_MergePriorFn(self._prior, settings, self._now))
         )

@@ -48,6 +48,9 @@ class TemplateSettings:
     max_lines_per_source: int = 2000  # memory bound: the most frequent keys are kept
     heading_max_words: int = 8  # a template line this short, without final punctuation, heads a block
     headline_max_words: int = 22
+    # What earlier runs learnt weighs as this many articles at most: a widget an outlet adds
+    # today is learnt from about a hundred of today's articles, however long its history.
+    history_articles: int = 200
 
 
 DEFAULT = TemplateSettings()
@@ -126,6 +129,15 @@ class SourceCounts:
         counts = self.counts
         for key, count in other.counts.items():
             counts[key] = counts.get(key, 0) + count
+        return self
+
+    def scaled_to(self, articles: int) -> SourceCounts:
+        """The same shares over at most ``articles`` articles (older evidence weighs less)."""
+        if self.articles > articles > 0:
+            factor = articles / self.articles
+            self.counts = {key: round(count * factor) for key, count in self.counts.items()}
+            self.counts = {key: count for key, count in self.counts.items() if count}
+            self.articles = articles
         return self
 
     def bounded(self, max_lines: int) -> SourceCounts:
