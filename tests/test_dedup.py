@@ -212,6 +212,12 @@ def test_config_rejects_unknown_keys_and_bad_banding():
         dedup.DedupConfig.from_dict({"near_duplicates": {**near, "bands": 64}, "stories": stories})
     with pytest.raises(ValueError, match="shards"):
         dedup.DedupConfig.from_dict({"near_duplicates": {**near, "shards": 0}, "stories": stories})
+    # The stories section holds only the word lists; a setting of the term matching that was
+    # removed (now in configs/stories.yaml, or gone) is an unknown key, not silently ignored.
+    with pytest.raises(ValueError, match="window_days"):
+        dedup.DedupConfig.from_dict({"near_duplicates": near, "stories": {**stories, "window_days": 3}})
+    with pytest.raises(ValueError, match="stopwords"):
+        dedup.DedupConfig.from_dict({"near_duplicates": near, "stories": {"prefixes": ["ال"]}})
 
 
 # ------------------------------------------------------------------ band shards

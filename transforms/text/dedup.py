@@ -29,8 +29,8 @@ Method (settings and their reasons in ``configs/dedup.yaml``):
 3. **Stories** are events, grouped by ``transforms/text/stories.py`` on top of steps 1-2: exact
    and near copies form units that are never split, and units whose title + lead read alike
    (TF-IDF of character n-grams, title words, days apart) are joined by average link within a
-   time window. The event grouping stems and filters words with the clitic and stopword lists
-   of the ``stories`` section of ``configs/dedup.yaml`` (``StoryConfig``).
+   time window. This module keeps only the ``stories`` word lists of ``configs/dedup.yaml``
+   (clitics and function words, ``StoryConfig``) that the event grouping stems and filters with.
 4. **Story ids.** A group that holds rows of an earlier run keeps the story id of its earliest
    one (others it absorbed go to the row's ``merged_from``); otherwise the id is blake2b-128 of
    ``"story:" + the group's earliest article_id`` (``story_id_for``).
@@ -128,31 +128,14 @@ class NearDuplicateConfig:
 
 @dataclass(frozen=True)
 class StoryConfig:
-    window_days: float
-    threshold: float
-    min_shared_terms: int
-    weights: Mapping[str, float]
-    lead_words: int
-    min_word_chars: int
-    num_perm: int
-    bands: int
-    rows: int
-    seed: int
-    bucket_cap: int
-    top_entities: int
-    news_day_margin: int
-    shards: int = 2
-    prefixes: tuple[str, ...] = ()
-    stopwords: frozenset[str] = field(default_factory=frozenset)
+    """Arabic word lists of the ``stories`` section: leading clitics and function words, in
+    match-key form. Event grouping (transforms/text/stories.py) stems and filters with them."""
+
+    prefixes: tuple[str, ...]
+    stopwords: frozenset[str]
     prefix_pattern: re.Pattern[str] = field(default=re.compile(r"(?!x)x"), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check_shards(self.shards, "stories")
-        if self.bands * self.rows > self.num_perm:
-            raise ValueError(f"stories: bands*rows={self.bands * self.rows} > num_perm={self.num_perm}")
-        unknown = set(self.weights) - {"entity", "date", "word"}
-        if unknown:
-            raise ValueError(f"stories.weights: unknown key(s) {sorted(unknown)}")
         # Normalise list-valued YAML into hashable, match-key forms once.
         object.__setattr__(
             self, "prefixes", tuple(sorted(map(normalize_match, self.prefixes), key=len, reverse=True))
@@ -166,7 +149,6 @@ class StoryConfig:
         # A stopword is also dropped in its stripped form («الاحد» -> «احد» is still a weekday).
         object.__setattr__(self, "stopwords", stopwords | {pattern.sub("", w) for w in stopwords})
         object.__setattr__(self, "prefix_pattern", pattern)
-        object.__setattr__(self, "weights", dict(self.weights))
 
 
 @dataclass(frozen=True)
