@@ -353,17 +353,16 @@ def test_article_read_back_from_a_retried_run_is_not_its_own_duplicate():
     assert rows["a-wire"]["story_id"] == dedup.story_id_for("a-wire")
 
 
-def test_resolve_story_ids_walks_chains_to_the_root():
-    parents = {
-        "c": dedup.Parent("b", "exact", None),
-        "b": dedup.Parent("a", "near", None),
-        "y": dedup.Parent("x", "exact", "s-old"),
-        "z": dedup.Parent("y", "near", None),
-    }
-    resolved = dedup.resolve_story_ids(parents)
-    assert resolved == {
-        "c": dedup.story_id_for("a"),
+def test_chains_of_copies_take_the_story_of_their_root():
+    # c copies b copies a; z copies y copies x, a row of an earlier run in story "s-old".
+    members = [stories.Member(x, float(i), False, None) for i, x in enumerate("abcyz")]
+    members.append(stories.Member("x", 0.0, True, "s-old"))
+    copy_parents = {"c": "b", "b": "a", "y": "x", "z": "y"}
+    assignment = stories.assign_stories(members, copy_parents, edges=[])
+    assert assignment.story_ids == {
+        "a": dedup.story_id_for("a"),
         "b": dedup.story_id_for("a"),
+        "c": dedup.story_id_for("a"),
         "y": "s-old",
         "z": "s-old",
     }

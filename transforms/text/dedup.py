@@ -596,29 +596,6 @@ def choose_parent(exact: Match | None, near: Match | None) -> Parent | None:
     return None
 
 
-def resolve_story_ids(parents: Mapping[str, Parent]) -> dict[str, str]:
-    """Story id of every child in ``parents`` (child article_id -> its Parent), by walking to the root.
-
-    Parents are strictly earlier in the order, so there are no cycles; paths are compressed.
-    """
-    resolved: dict[str, str] = {}
-    for child in parents:
-        path = []
-        node = child
-        while node in parents and node not in resolved:
-            path.append(node)
-            parent = parents[node]
-            if parent.story_id is not None:  # a prior-run row: its story is fixed
-                resolved[node] = parent.story_id
-                path.pop()
-                break
-            node = parent.article_id
-        root_story = resolved[node] if node in resolved else story_id_for(node)
-        for visited in path:
-            resolved[visited] = root_story
-    return resolved
-
-
 # --------------------------------------------------------------------------- records
 
 
