@@ -369,9 +369,9 @@ def test_chains_of_copies_take_the_story_of_their_root():
 
 
 def test_best_match_prefers_similarity_then_earliest():
-    early = dedup.Match(0.8, (1, 1.0, "a"), "a", None)
-    late = dedup.Match(0.8, (1, 2.0, "b"), "b", None)
-    stronger = dedup.Match(0.9, (1, 3.0, "c"), "c", None)
+    early = dedup.Match(0.8, (1, 1.0, "a"), "a")
+    late = dedup.Match(0.8, (1, 2.0, "b"), "b")
+    stronger = dedup.Match(0.9, (1, 3.0, "c"), "c")
     assert dedup.best_of([late, early]) == early
     assert dedup.best_of([late, stronger, early]) == stronger
     assert dedup.best_of([]) is None
@@ -381,7 +381,7 @@ def test_bucket_cap_bounds_comparisons_but_keeps_a_match():
     config = dataclasses.replace(dedup.load_config().near, bucket_cap=2)
     signature = dedup.minhash_signature(normalize_match(WIRE_BODY))
     members = [
-        dedup.Member(f"id{i:03d}", False, float(i), "s", None, signature) for i in range(200)
+        dedup.Member(f"id{i:03d}", False, float(i), signature) for i in range(200)
     ]
     matches = dict(dedup.near_duplicate_matches(members, config))
     assert len(matches) == 199
@@ -422,7 +422,7 @@ def test_seeds_are_related_but_neither_copies_nor_one_story():
 
 
 def _match(article_id: str, similarity: float, prior: bool = False) -> dedup.Match:
-    return dedup.Match(similarity, dedup.order_key(prior, 0.0, article_id), article_id, None)
+    return dedup.Match(similarity, dedup.order_key(prior, 0.0, article_id), article_id)
 
 
 def test_exact_jaccard_decides_in_run_pairs_and_the_estimate_decides_prior_rows():
@@ -445,9 +445,9 @@ def test_candidates_below_the_threshold_are_checked_only_within_the_run():
     config = dataclasses.replace(dedup.load_config().near, threshold=0.99, candidate_threshold=0.3)
     wire, republished = (dedup.minhash_signature(normalize_match(b)) for b in (WIRE_BODY, REPUBLISHED_BODY))
     assert 0.3 <= dedup.signature_similarity(wire, republished) < 0.99
-    late = dedup.Member("late", False, 10.0, "daily", None, republished)
-    in_run = dedup.Member("wire-now", False, 1.0, "wire", None, wire)
-    prior = dedup.Member("wire-old", True, 1.0, "wire", "s", wire)
+    late = dedup.Member("late", False, 10.0, republished)
+    in_run = dedup.Member("wire-now", False, 1.0, wire)
+    prior = dedup.Member("wire-old", True, 1.0, wire)
     assert [m.article_id for _, m in dedup.near_duplicate_candidates([late, in_run], config)] == ["wire-now"]
     assert list(dedup.near_duplicate_candidates([late, prior], config)) == []
 

@@ -435,8 +435,6 @@ class Member(NamedTuple):
     article_id: str
     is_prior: bool
     published: float  # epoch seconds, +inf when unknown
-    source: str
-    story_id: str | None  # set for prior-run articles only
     minhash: bytes | None
 
     @property
@@ -445,12 +443,11 @@ class Member(NamedTuple):
 
 
 class Match(NamedTuple):
-    """An earlier article that a later one matched; ``parent_story_id`` when it is a prior row."""
+    """An earlier article that a later one matched (``is_prior_match``: a row of an earlier run)."""
 
     similarity: float
     order: tuple[int, float, str]
     article_id: str
-    parent_story_id: str | None
 
 
 def better_match(a: Match | None, b: Match | None) -> Match | None:
@@ -472,7 +469,7 @@ def best_of(matches: Iterable[Match]) -> Match | None:
 
 
 def _match_of(member: Member, similarity: float) -> Match:
-    return Match(similarity, member.order, member.article_id, member.story_id if member.is_prior else None)
+    return Match(similarity, member.order, member.article_id)
 
 
 def is_prior_match(match: Match) -> bool:
@@ -582,7 +579,6 @@ def exact_duplicate_matches(members: Iterable[Member]) -> Iterator[tuple[str, Ma
 class Parent(NamedTuple):
     article_id: str
     kind: str  # exact | near
-    story_id: str | None  # the parent's story id when it is a prior-run row
 
 
 def choose_parent(exact: Match | None, near: Match | None) -> Parent | None:
@@ -592,7 +588,7 @@ def choose_parent(exact: Match | None, near: Match | None) -> Parent | None:
     """
     for kind, match in (("exact", exact), ("near", near)):
         if match is not None:
-            return Parent(match.article_id, kind, match.parent_story_id)
+            return Parent(match.article_id, kind)
     return None
 
 
@@ -650,8 +646,6 @@ def prepare_with_shingles(
         article_id=article["article_id"],
         is_prior=is_prior,
         published=timestamp(article.get("published_at")),
-        source=article.get("source") or "",
-        story_id=article.get("story_id") if is_prior else None,
         minhash=signature,
     )
     return out, member, kept_shingles
