@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from akhbar.transforms.text import dedup
+from akhbar.transforms.text import dedup, stories
 from akhbar.transforms.text.arabic import match_tokens, normalize_display, normalize_match
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -271,15 +271,19 @@ def seeds_report() -> None:
     paths = sorted(SEEDS.glob("*.txt"))
     if len(paths) != 2:
         return
-    texts = [normalize_match(p.read_text(encoding="utf-8")) for p in paths]
+    raw = [p.read_text(encoding="utf-8") for p in paths]
+    texts = [normalize_match(t) for t in raw]
     near = dedup.signature_similarity(dedup.minhash_signature(texts[0]), dedup.minhash_signature(texts[1]))
     exact = dedup.exact_jaccard(dedup.shingles(texts[0]), dedup.shingles(texts[1]))
-    terms = [dedup.story_terms(t.split("\n", 1)[0], t) for t in texts]
-    story = dedup.story_similarity(terms[0], terms[1])
+    # Event grouping's score as if both were published the same day (no entities or dates).
+    same_day = datetime(2024, 1, 1, tzinfo=UTC)
+    pair = [_article(str(p), f"seed{i}", t.split("\n", 1)[0], t, same_day) for i, (p, t) in enumerate(zip(paths, raw, strict=True))]
+    features = stories.features_for(pair)
+    event = stories.load_config()
     print(
         f"\n== seeds: estimated J {near:.2f}, exact J {exact:.2f} (threshold {dedup.load_config().near.threshold}); "
-        f"story similarity without entities {story:.2f} (threshold {dedup.load_config().stories.threshold}); "
-        f"a year apart, so outside the {dedup.load_config().stories.window_days}-day window: two stories"
+        f"story score if published the same day {stories.pair_score(*features, event):.2f} "
+        f"(link threshold {event.link_threshold}); a year apart, so outside the {event.window_days}-day window: two stories"
     )
 
 
@@ -322,7 +326,7 @@ def scaling_report(sizes: list[int]) -> None:
     print("\n== scaling on ANT multisource (pure path, one core; body_match prepared beforehand) ==")
     print(
         f"{'articles':>9} {'wall s':>7} {'CPU s':>7} {'CPU s/1k':>8} {'hash-only CPU s':>15} {'ratio':>6} "
-        f"{'near':>5} {'exact':>5} {'story':>5} {'stories':>7}"
+        f"{'near':>5} {'exact':>5} {'edges':>5} {'stories':>7}"
     )
     per_thousand = []
     for size in sizes:
@@ -333,7 +337,7 @@ def scaling_report(sizes: list[int]) -> None:
         counts = result.counts
         print(
             f"{size:>9} {seconds:>7.2f} {cpu:>7.2f} {cpu / size * 1000:>8.2f} {baseline:>15.3f} {cpu / baseline:>6.0f} "
-            f"{counts['near_duplicates']:>5} {counts['exact_duplicates']:>5} {counts['story_matches']:>5} {counts['stories']:>7}"
+            f"{counts['near_duplicates']:>5} {counts['exact_duplicates']:>5} {counts['story_edges']:>5} {counts['stories']:>7}"
         )
     print(
         f"linearity: CPU s/1k at largest / at smallest = {per_thousand[-1] / per_thousand[0]:.2f} (1.0 = linear)"

@@ -13,28 +13,26 @@ works across runs with no state kept between runs. Prior rows are never re-emitt
 
 Shape (every step labelled; cost linear in the number of articles):
   Fingerprint ─► GroupByContentHash ─► ExactMatches                     (first copy wins)
-             ├─► near band shards ─► GroupByNearBand ─► NearCandidates ─┬─(earlier-run rows: estimate decides)──┐
-             │     JoinParentShingles ◄─(pairs within this run)──┘                                       │
-             │     ─► AttachParentShingles ─► JoinOwnShingles ─► VerifyNearMatches (exact Jaccard) ─► MergeNearMatches ─► BestNearMatch
-             └─► story band shards ─► GroupByStoryBand ─► StoryMatches ─► BestStoryMatch
+             └─► near band shards ─► GroupByNearBand ─► NearCandidates ─┬─(earlier-run rows: estimate decides)──┐
+                   JoinParentShingles ◄─(pairs within this run)──┘                                       │
+                   ─► AttachParentShingles ─► JoinOwnShingles ─► VerifyNearMatches (exact Jaccard) ─► MergeNearMatches ─► BestNearMatch
   JoinMatches (CoGroupByKey of the matches by article_id, no articles) ─► ChooseParent ─► decisions
-  Edges ─► CollectEdges (one global list of child→parent edges, at most one per article:
-           a single-worker step that is fine at batch scale: 30k edges are ~2 MB)
-        ─► ResolveStories
+  Edges ─► ParentIds ─► GroupStories (transforms/stages/stories.py: event grouping with copies
+           kept together as units) ─► story ids, merged_from
   AttachMatches (CoGroupByKey: article, decisions, story id) ─► ApplyMatches ─► articles
   (the only step after Fingerprint that carries whole articles)
   KeyByStory ─► GroupByStory ─► StoryRows ─► stories
 Near-copies within one run are decided on the exact Jaccard of the two shingle sets
 (transforms/text/dedup.py, ``verify_near_match``). LSH band keys are spread over a few shard
-groups per family (``shards`` in configs/dedup.yaml): an article travels once to each group
-holding one of its bands (not once per band), carrying only its signature (near) or story
-terms (stories); the group recomputes the keys and builds its buckets band by band
-(``dedup.shard_buckets``). Each article's shingle set (4 bytes a shingle) travels once to the
-two joins, then once per distinct candidate pair, so memory stays a small constant per article.
+groups (``shards`` in configs/dedup.yaml): an article travels once to each group holding one of
+its bands (not once per band), carrying only its signature; the group recomputes the keys and
+builds its buckets band by band (``dedup.shard_buckets``). Each article's shingle set (4 bytes a
+shingle) travels once to the two joins, then once per distinct candidate pair, so memory stays a
+small constant per article.
 Counters in namespace "akhbar": dedup_articles, dedup_exact_duplicates, dedup_near_duplicates,
 dedup_near_candidates_rejected (articles whose every in-run candidate failed the exact check),
-dedup_story_matches, dedup_stories. A streaming version would replace CollectEdges with
-per-key state; see transforms/text/dedup.py for the method and its thresholds.
+dedup_stories, and the stories_* counters of GroupStories. See transforms/text/dedup.py for the
+method and its thresholds.
 """
 
 from __future__ import annotations
@@ -86,17 +84,15 @@ class _PrepareFn(beam.DoFn):
             # (not once per band: the members in the band buckets carry only the signature).
             yield beam.pvalue.TaggedOutput("shingles", (member.article_id, shingles.tobytes()))
         if digest and digest != dedup.EMPTY_CONTENT_HASH:
-            yield beam.pvalue.TaggedOutput(
-                "by_hash", (digest, member._replace(minhash=None, terms=frozenset()))
-            )
+            yield beam.pvalue.TaggedOutput("by_hash", (digest, member._replace(minhash=None)))
         # Band keys fall into a few shard groups (configs/dedup.yaml: shards): a member travels
-        # once per group holding one of its bands, not once per band (42 near, 20 story), and
+        # once per group holding one of its bands, not once per band (42), and
         # the keys are recomputed from its signature there. Every element crossing a
         # GroupByKey is held by the runner until the group is read, so this is what keeps
         # the run's memory a small constant per article.
         near_signature = dedup.near_band_signature(member, self._cfg.near)
         if near_signature:
-            near = pack(member._replace(terms=frozenset()))
+            near = pack(member)
             for shard in dedup.band_shards(near_signature, dedup.near_banding(self._cfg.near)):
                 yield beam.pvalue.TaggedOutput("near", (shard, near))
 
@@ -193,7 +189,7 @@ class _ChooseParentFn(beam.DoFn):
         article_id, joined = item
         exact = _only(joined["exact"])
         near = _only(joined["near"])
-        parent = dedup.choose_parent(exact, near, None)
+        parent = dedup.choose_parent(exact, near)
         if parent is not None:
             {"exact": self._exact, "near": self._near}[parent.kind].inc()
             yield beam.pvalue.TaggedOutput("edges", (article_id, parent))

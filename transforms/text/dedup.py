@@ -1,4 +1,4 @@
-"""Exact duplicates, near-duplicates (MinHash + LSH) and story grouping: plain Python, no Beam.
+"""Exact duplicates and near-duplicates (MinHash + LSH), then story ids and rows: plain Python, no Beam.
 
     python -c "from akhbar.transforms.text.dedup import minhash_signature, signature_similarity as s; a = minhash_signature('قال وزير الخارجية إن المحادثات ستستأنف في القاهرة الأسبوع المقبل بمشاركة الوفود'); print(s(a, a))"
 
@@ -29,9 +29,8 @@ Method (settings and their reasons in ``configs/dedup.yaml``):
 3. **Stories** are events, grouped by ``transforms/text/stories.py`` on top of steps 1-2: exact
    and near copies form units that are never split, and units whose title + lead read alike
    (TF-IDF of character n-grams, title words, days apart) are joined by average link within a
-   time window. The term-based matching below (``story_terms``, ``story_similarity``,
-   ``story_matches``: weighted Jaccard of entities, dates and key words) is no longer used by
-   ``deduplicate`` or the Beam stage; ``Member.terms`` is still filled for it.
+   time window. This module keeps only the ``stories`` word lists of ``configs/dedup.yaml``
+   (clitics and function words, ``StoryConfig``) that the event grouping stems and filters with.
 4. **Story ids.** A group that holds rows of an earlier run keeps the story id of its earliest
    one (others it absorbed go to the row's ``merged_from``); otherwise the id is blake2b-128 of
    ``"story:" + the group's earliest article_id`` (``story_id_for``).
@@ -40,7 +39,7 @@ Stories rows describe this run's members only (``article_count`` = articles of t
 a story that goes on over several runs has one row per run under the same ``story_id``: readers
 merge them (min first_seen, max last_seen, sum article_count).
 Prior rows should carry title, and entities/dates_mentioned when they are read back, for story
-matching across runs; near- and exact matching need only content_hash and minhash.
+grouping across runs; near- and exact matching need only content_hash and minhash.
 
 Order: "earlier" means (prior run before this run, then published_at, then article_id), so rows
 already written are never rewritten and every run makes the same decisions on the same input.
@@ -61,7 +60,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -129,31 +128,14 @@ class NearDuplicateConfig:
 
 @dataclass(frozen=True)
 class StoryConfig:
-    window_days: float
-    threshold: float
-    min_shared_terms: int
-    weights: Mapping[str, float]
-    lead_words: int
-    min_word_chars: int
-    num_perm: int
-    bands: int
-    rows: int
-    seed: int
-    bucket_cap: int
-    top_entities: int
-    news_day_margin: int
-    shards: int = 2
-    prefixes: tuple[str, ...] = ()
-    stopwords: frozenset[str] = field(default_factory=frozenset)
+    """Arabic word lists of the ``stories`` section: leading clitics and function words, in
+    match-key form. Event grouping (transforms/text/stories.py) stems and filters with them."""
+
+    prefixes: tuple[str, ...]
+    stopwords: frozenset[str]
     prefix_pattern: re.Pattern[str] = field(default=re.compile(r"(?!x)x"), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check_shards(self.shards, "stories")
-        if self.bands * self.rows > self.num_perm:
-            raise ValueError(f"stories: bands*rows={self.bands * self.rows} > num_perm={self.num_perm}")
-        unknown = set(self.weights) - {"entity", "date", "word"}
-        if unknown:
-            raise ValueError(f"stories.weights: unknown key(s) {sorted(unknown)}")
         # Normalise list-valued YAML into hashable, match-key forms once.
         object.__setattr__(
             self, "prefixes", tuple(sorted(map(normalize_match, self.prefixes), key=len, reverse=True))
@@ -167,7 +149,6 @@ class StoryConfig:
         # A stopword is also dropped in its stripped form («الاحد» -> «احد» is still a weekday).
         object.__setattr__(self, "stopwords", stopwords | {pattern.sub("", w) for w in stopwords})
         object.__setattr__(self, "prefix_pattern", pattern)
-        object.__setattr__(self, "weights", dict(self.weights))
 
 
 @dataclass(frozen=True)
@@ -371,18 +352,9 @@ def near_banding(config: NearDuplicateConfig) -> Banding:
     return Banding("n", config.bands, config.rows, config.shards)
 
 
-def story_banding(config: StoryConfig) -> Banding:
-    return Banding("s", config.bands, config.rows, config.shards)
-
-
 def near_band_signature(member: Member, config: NearDuplicateConfig) -> bytes | None:
     """The signature a member is banded on for near-copies (None: it takes no part)."""
     return member.minhash if _near_bandable(member.minhash, config) else None
-
-
-def story_band_signature(member: Member, config: StoryConfig) -> bytes | None:
-    """The story-term signature a member is banded on (None: too few terms to match)."""
-    return _story_terms_signature(member.terms, config)
 
 
 def shard_of_band(key: str, shards: int) -> int:
@@ -440,108 +412,6 @@ def shingle_array(packed: bytes) -> np.ndarray:
     return np.frombuffer(packed, dtype="<u4")
 
 
-# --------------------------------------------------------------------------- story terms
-
-ENTITY, DATE, WORD = "e:", "d:", "w:"
-
-
-def _key_words(tokens: Iterable[str], config: StoryConfig) -> set[str]:
-    # One regex pass strips leading clitics of every token (keeping a stem of >= 3 letters,
-    # so «الي» or «الله» are not cut to nothing); set operations do the rest in C.
-    text = config.prefix_pattern.sub("", " ".join(tokens))
-    return {
-        word
-        for word in set(text.split()) - config.stopwords
-        if len(word) >= config.min_word_chars and not word.isdigit()
-    }
-
-
-def _story_terms(
-    title_tokens: Sequence[str],
-    lead_tokens: Sequence[str],
-    entities: Iterable[Mapping[str, Any]] | None,
-    dates_mentioned: Iterable[Mapping[str, Any]] | None,
-    config: StoryConfig,
-    published: datetime | None = None,
-) -> frozenset[str]:
-    terms = {WORD + word for word in _key_words([*title_tokens, *lead_tokens[: config.lead_words]], config)}
-    # «اليوم», «أمس», «غداً» resolve to the days around publication in every article of that
-    # day: such dates say when the paper came out, not which event it reports.
-    news_days = set()
-    if published is not None:
-        day = published.astimezone(UTC).date() if published.tzinfo else published.date()
-        news_days = {
-            (day + timedelta(days=d)).isoformat()
-            for d in range(-config.news_day_margin, config.news_day_margin + 1)
-        }
-    for entity in entities or ():
-        canonical = normalize_match(str(entity.get("canonical") or entity.get("text") or ""))
-        if canonical:
-            terms.add(ENTITY + canonical)
-    for mention in dates_mentioned or ():
-        value = mention.get("value")
-        # A bare year or month says little about which event; days do.
-        if value and len(str(value)) >= 10 and str(value)[:10] not in news_days:
-            terms.add(DATE + str(value)[:10])
-    return frozenset(terms)
-
-
-def story_terms(
-    title: str | None,
-    body_match: str | None = None,
-    entities: Iterable[Mapping[str, Any]] | None = None,
-    dates_mentioned: Iterable[Mapping[str, Any]] | None = None,
-    config: StoryConfig | None = None,
-    published: datetime | None = None,
-) -> frozenset[str]:
-    """Terms that say what event an article reports: ``e:`` entities, ``d:`` dates, ``w:`` key words.
-
-    Dates within ``news_day_margin`` days of ``published`` are left out (see ``_story_terms``).
-    """
-    config = config or load_config().stories
-    # The lead is at most lead_words words: tokenise only a prefix of a long body.
-    lead = match_tokens((body_match or "")[: config.lead_words * 20])[: config.lead_words]
-    return _story_terms(match_tokens(title or ""), lead, entities, dates_mentioned, config, published)
-
-
-def _term_weight(term: str, weights: Mapping[str, float]) -> float:
-    if term.startswith(ENTITY):
-        return weights.get("entity", 1.0)
-    if term.startswith(DATE):
-        return weights.get("date", 1.0)
-    return weights.get("word", 1.0)
-
-
-def story_similarity(a: frozenset[str], b: frozenset[str], config: StoryConfig | None = None) -> float:
-    """Weighted Jaccard of two story-term sets; 0 when they share fewer than ``min_shared_terms``."""
-    config = config or load_config().stories
-    shared = a & b
-    if len(shared) < config.min_shared_terms:
-        return 0.0
-    weights = config.weights
-    shared_weight = sum(_term_weight(t, weights) for t in shared)
-    union_weight = sum(_term_weight(t, weights) for t in a | b)
-    return shared_weight / union_weight if union_weight else 0.0
-
-
-def story_signature(terms: Iterable[str], config: StoryConfig | None = None) -> bytes:
-    config = config or load_config().stories
-    keys = np.unique(_hash_tokens(sorted(terms)))
-    keys = (keys >> _SHIFT32) ^ (keys & _MASK32)
-    return _signature(np.unique(keys), config.seed, config.num_perm)
-
-
-def _story_terms_signature(terms: frozenset[str], config: StoryConfig) -> bytes | None:
-    return story_signature(terms, config) if len(terms) >= config.min_shared_terms else None
-
-
-def story_band_keys(terms: frozenset[str], config: StoryConfig | None = None) -> list[str]:
-    """Blocking keys for story candidates (empty when there are too few terms to match)."""
-    config = config or load_config().stories
-    signature = _story_terms_signature(terms, config)
-    return [] if signature is None else _band_keys(signature, config.bands, config.rows, "s")
-
-
 # --------------------------------------------------------------------------- matching
 
 
@@ -565,10 +435,7 @@ class Member(NamedTuple):
     article_id: str
     is_prior: bool
     published: float  # epoch seconds, +inf when unknown
-    source: str
-    story_id: str | None  # set for prior-run articles only
     minhash: bytes | None
-    terms: frozenset[str]
 
     @property
     def order(self) -> tuple[int, float, str]:
@@ -576,12 +443,11 @@ class Member(NamedTuple):
 
 
 class Match(NamedTuple):
-    """An earlier article that a later one matched; ``parent_story_id`` when it is a prior row."""
+    """An earlier article that a later one matched (``is_prior_match``: a row of an earlier run)."""
 
     similarity: float
     order: tuple[int, float, str]
     article_id: str
-    parent_story_id: str | None
 
 
 def better_match(a: Match | None, b: Match | None) -> Match | None:
@@ -603,7 +469,7 @@ def best_of(matches: Iterable[Match]) -> Match | None:
 
 
 def _match_of(member: Member, similarity: float) -> Match:
-    return Match(similarity, member.order, member.article_id, member.story_id if member.is_prior else None)
+    return Match(similarity, member.order, member.article_id)
 
 
 def is_prior_match(match: Match) -> bool:
@@ -698,39 +564,6 @@ def near_duplicate_matches(
             yield article_id, best
 
 
-def story_matches(
-    members: Iterable[Member], config: StoryConfig | None = None
-) -> Iterator[tuple[str, Match]]:
-    """Best earlier story match from another outlet, within the time window, for this run's members."""
-    config = config or load_config().stories
-    window = config.window_days * 86400.0
-    ordered = sorted(members, key=lambda m: (m.published, m.article_id))
-    for i, member in enumerate(ordered):
-        if member.is_prior or member.published == _NO_TIME:
-            continue
-        best = None
-        # Scan neighbours in time on both sides: a prior-run row may be later in time than a
-        # late-fetched article of this run and still counts as earlier in the order.
-        for step in (-1, 1):
-            # Compare with at most bucket_cap neighbours, and walk past at most 4x that many
-            # (same-outlet neighbours are skipped, but must not make the walk unbounded).
-            j, compared, walked = i + step, 0, 0
-            while 0 <= j < len(ordered) and compared < config.bucket_cap and walked < 4 * config.bucket_cap:
-                other = ordered[j]
-                if abs(other.published - member.published) > window:
-                    break
-                j += step
-                walked += 1
-                if other.source == member.source or other.order >= member.order:
-                    continue  # same outlet, later article, or the same article read back
-                compared += 1
-                similarity = story_similarity(member.terms, other.terms, config)
-                if similarity >= config.threshold:
-                    best = better_match(best, _match_of(other, similarity))
-        if best is not None:
-            yield member.article_id, best
-
-
 def exact_duplicate_matches(members: Iterable[Member]) -> Iterator[tuple[str, Match]]:
     """For one content hash: every later member of this run points at the first copy."""
     ordered = sorted(members, key=lambda m: m.order)
@@ -745,39 +578,18 @@ def exact_duplicate_matches(members: Iterable[Member]) -> Iterator[tuple[str, Ma
 
 class Parent(NamedTuple):
     article_id: str
-    kind: str  # exact | near | story
-    story_id: str | None  # the parent's story id when it is a prior-run row
+    kind: str  # exact | near
 
 
-def choose_parent(exact: Match | None, near: Match | None, story: Match | None) -> Parent | None:
-    """The one earlier article whose story this article joins: exact copy, else near copy, else story match."""
-    for kind, match in (("exact", exact), ("near", near), ("story", story)):
-        if match is not None:
-            return Parent(match.article_id, kind, match.parent_story_id)
-    return None
+def choose_parent(exact: Match | None, near: Match | None) -> Parent | None:
+    """The earlier article this one copies: exact copy, else near copy (None when neither).
 
-
-def resolve_story_ids(parents: Mapping[str, Parent]) -> dict[str, str]:
-    """Story id of every child in ``parents`` (child article_id -> its Parent), by walking to the root.
-
-    Parents are strictly earlier in the order, so there are no cycles; paths are compressed.
+    Copies are never split: event grouping (transforms/text/stories.py) keeps a child with its parent.
     """
-    resolved: dict[str, str] = {}
-    for child in parents:
-        path = []
-        node = child
-        while node in parents and node not in resolved:
-            path.append(node)
-            parent = parents[node]
-            if parent.story_id is not None:  # a prior-run row: its story is fixed
-                resolved[node] = parent.story_id
-                path.pop()
-                break
-            node = parent.article_id
-        root_story = resolved[node] if node in resolved else story_id_for(node)
-        for visited in path:
-            resolved[visited] = root_story
-    return resolved
+    for kind, match in (("exact", exact), ("near", near)):
+        if match is not None:
+            return Parent(match.article_id, kind)
+    return None
 
 
 # --------------------------------------------------------------------------- records
@@ -834,17 +646,7 @@ def prepare_with_shingles(
         article_id=article["article_id"],
         is_prior=is_prior,
         published=timestamp(article.get("published_at")),
-        source=article.get("source") or "",
-        story_id=article.get("story_id") if is_prior else None,
         minhash=signature,
-        terms=_story_terms(
-            match_tokens(article.get("title") or ""),
-            tokens,
-            article.get("entities"),
-            article.get("dates_mentioned"),
-            config.stories,
-            article.get("published_at"),
-        ),
     )
     return out, member, kept_shingles
 
@@ -939,7 +741,7 @@ def deduplicate(
     """The whole method on in-memory lists: the reference for ``DeduplicateArticles`` and the benchmark.
 
     ``prior`` rows (read back from earlier runs' output) need article_id, content_hash, minhash,
-    story_id, published_at, source, title; entities/dates_mentioned improve story matching.
+    story_id, published_at, source, title; entities/dates_mentioned improve story grouping.
     """
     from akhbar.transforms.text import stories as stories_module  # it builds on this module
 
@@ -993,7 +795,7 @@ def _deduplicate(
             near[article_id] = best
     parents = {}
     for article in current:
-        parent = choose_parent(exact.get(article["article_id"]), near.get(article["article_id"]), None)
+        parent = choose_parent(exact.get(article["article_id"]), near.get(article["article_id"]))
         if parent is not None:
             parents[article["article_id"]] = parent
     # Copies are units; event grouping (transforms/text/stories.py) decides which units are one story.

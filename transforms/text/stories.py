@@ -137,7 +137,7 @@ def load_config(name: str = "stories.yaml") -> EventConfig:
 
 
 def _words_config() -> dedup.StoryConfig:
-    # Clitics and stopwords are shared with the term-based matching of configs/dedup.yaml.
+    # Clitics and stopwords live with the match-key settings in configs/dedup.yaml (stories).
     return dedup.load_config().stories
 
 
