@@ -9,10 +9,13 @@
 2. **Damage.** Every file under a table must be a Parquet file named ``part-*.parquet``
    (readers already skip names starting with ``.`` or ``_``), checked by its shape (magic
    bytes at both ends, a footer that fits: 12 bytes read, ~0.2 ms a file with the listing).
-   Anything else, a truncated or torn Parquet file or a stray file someone dropped there, and an unreadable
-   ``state/feeds.parquet``, is moved to ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every
-   table path, so DuckDB, Polars and Spark globs keep working. Each one gets a warning log
-   line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
+   Its folders must be the table's partitions with values readers can type: ``date=YYYY-MM-DD``
+   (a real date: readers type it as a DATE) and, where the table has one, ``topic=`` a slug of
+   the topic vocabulary. Anything else, a truncated or torn Parquet file, a stray file someone
+   dropped there or a file in a ``date=latest`` folder, and an unreadable ``state/feeds.parquet``
+   or ``state/templates.parquet`` (each read whole with its schema), is moved to
+   ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every table path, so DuckDB, Polars and
+   Spark globs keep working. Each one gets a warning log line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
    ``foreign_file`` or ``damaged_state``), and the run goes on. The entities file beside an
    unreadable articles file goes with it (``derived_from_unreadable``): those articles are no
    longer seen, so the run fetches them again and writes their entities anew.
@@ -47,7 +50,16 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from akhbar.schemas import ENTITIES, FEED_STATE, REJECTS, STORIES, TABLES, Reject
+from akhbar.schemas import (
+    ENTITIES,
+    FEED_STATE,
+    PARTITION_FIELDS,
+    REJECTS,
+    STORIES,
+    TABLES,
+    TEMPLATE_STATE,
+    Reject,
+)
 
 log = logging.getLogger("akhbar")
 
@@ -55,6 +67,8 @@ QUARANTINE = "quarantine"
 STAGE = "storage"
 _PART = re.compile(r"^part-[A-Za-z0-9_.-]+\.parquet$")
 _PARTITION = re.compile(r"^(date|topic)=([^/]+)$")
+# Every file under ``state/`` that the runs read, with the schema it must read with.
+STATE_FILES = {"feeds.parquet": FEED_STATE, "templates.parquet": TEMPLATE_STATE}
 
 
 @dataclass
@@ -107,11 +121,11 @@ def _parquet_shape_problem(path: str) -> str | None:
     return None
 
 
-def _state_problem(path: str) -> str | None:
-    """None when the feed state reads with its schema (a small file: read whole), else why not."""
+def _state_problem(path: str, schema) -> str | None:
+    """None when a state file reads with its schema (a small file: read whole), else why not."""
     try:
         with FileSystems.open(path) as fh:
-            pq.read_table(fh, schema=FEED_STATE)
+            pq.read_table(fh, schema=schema)
     except Exception as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
     return None
@@ -141,16 +155,49 @@ def _remove_leftovers(output: str, run_id: str, tidied: Tidied) -> None:
             tidied.removed.append(path)
 
 
+def _partition_problem(table: str, folders: list[str]) -> str | None:
+    """None when the folders are exactly the table's partitions with values readers can type, else why not.
+
+    ``read_dataset`` types ``date`` as date32 and DuckDB, Polars and Spark infer a DATE: one
+    ``date=latest`` folder breaks every read of the table. The topic must be a slug of the
+    vocabulary, as the writer guarantees (transforms/stages/write.py ``partition_values``).
+    """
+    from datetime import date
+
+    from akhbar.transforms.text.topics import TopicVocabulary
+
+    names = [f for f in PARTITION_FIELDS if f in TABLES[table].names]
+    if len(folders) != len(names):
+        return f"not in the {'/'.join(n + '=…' for n in names)} folders of table {table}"
+    for name, folder in zip(names, folders, strict=True):
+        found = _PARTITION.match(folder)
+        if not found or found.group(1) != name:
+            return f"folder {folder!r} is not a {name}= partition of table {table}"
+        value = found.group(2)
+        if name == "date":
+            try:
+                if len(value) != 10:
+                    raise ValueError(value)
+                date.fromisoformat(value)
+            except ValueError:
+                return f"folder {folder!r}: not a YYYY-MM-DD date"
+        elif value not in TopicVocabulary.default().slugs:
+            return f"folder {folder!r}: not a topic of the vocabulary"
+    return None
+
+
 def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
     for table in TABLES:
         for path in _list(_join(output, table, "**")):
             name = os.path.basename(path)
             if name.startswith((".", "_")):
                 continue  # in progress, or a reader-ignored side file
-            if not _PART.match(name) or not all(
-                _PARTITION.match(part) for part in _relative(output, path).split("/")[1:-1]
-            ):
+            if not _PART.match(name):
                 quarantine(output, path, run_id, "foreign_file", f"not a part-*.parquet file of table {table}", tidied)
+                continue
+            misplaced = _partition_problem(table, _relative(output, path).split("/")[1:-1])
+            if misplaced:
+                quarantine(output, path, run_id, "foreign_file", misplaced, tidied)
                 continue
             problem = _parquet_shape_problem(path)
             if problem:
@@ -162,11 +209,12 @@ def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
                     if FileSystems.exists(sibling):
                         quarantine(output, sibling, run_id, "derived_from_unreadable",
                                    f"entities of the quarantined {path}", tidied)
-    state = _join(output, "state", "feeds.parquet")
-    if FileSystems.exists(state):
-        problem = _state_problem(state)
-        if problem:
-            quarantine(output, state, run_id, "damaged_state", problem, tidied)
+    for name, schema in STATE_FILES.items():
+        state = _join(output, "state", name)
+        if FileSystems.exists(state):
+            problem = _state_problem(state, schema)
+            if problem:
+                quarantine(output, state, run_id, "damaged_state", problem, tidied)
 
 
 # --------------------------------------------------------------------------- run markers
