@@ -25,7 +25,8 @@
    in one step), but its entities and stories files may be missing or partial, and the next
    run will skip its articles as already written. So they are repaired from the articles'
    own columns: the articles files are renamed ``part-RUN.repTIME-SHARD.parquet`` (a retry
-   under the same run id must not overwrite them), the run's entities and stories files are
+   under the same run id must not overwrite them; a stream's keep their window tag,
+   ``part-RUN.repTIME-wYYYYMMDDTHHMMSSZ-SHARD.parquet``), the run's entities and stories files are
    replaced by ones rebuilt from those articles (``entity_rows``, ``story_row``), and the
    marker is removed. Repair is idempotent: a crash during it is repaired by the next run.
 
@@ -241,8 +242,12 @@ def unfinished_runs(output: str) -> list[str]:
     return [os.path.basename(p)[: -len(".json")] for p in _list(_join(output, "state", "runs", "*.json"))]
 
 
+# A stream's files carry their window start (transforms/stages/write.py ``window_tag``).
+_WINDOW_TAG = r"(-w\d{8}T\d{6}(\.\d{6})?Z)?"
+
+
 def _files_of_run(output: str, table: str, run_id: str) -> list[str]:
-    own = re.compile(rf"^part-{re.escape(run_id)}(\.rep\d+)?-\d{{4}}\.parquet$")
+    own = re.compile(rf"^part-{re.escape(run_id)}(\.rep\d+)?{_WINDOW_TAG}-\d{{4}}\.parquet$")
     return [p for p in _list(_join(output, table, "**")) if own.match(os.path.basename(p))]
 
 
@@ -280,7 +285,7 @@ def repair_run(output: str, run_id: str) -> int:
     articles_files = []
     for path in _files_of_run(output, "articles", run_id):
         name = os.path.basename(path)
-        if re.match(rf"^part-{re.escape(run_id)}-\d{{4}}\.parquet$", name):
+        if re.match(rf"^part-{re.escape(run_id)}{_WINDOW_TAG}-\d{{4}}\.parquet$", name):
             renamed = path[: -len(name)] + name.replace(f"part-{run_id}-", f"part-{run_id}.{token}-", 1)
             FileSystems.rename([path], [renamed])
             path = renamed
