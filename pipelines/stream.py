@@ -160,14 +160,16 @@ def run_stream(config: StreamConfig, options: PipelineOptions, start: float | No
     from akhbar.pipelines.housekeeping import begin_run, end_run, tidy_output
     from akhbar.pipelines.lease import run_leased
 
-    def leased() -> int:
+    def leased(still_held) -> int:
         output, run_id = config.ingest.output, config.ingest.run_id
         tidy_output(output, run_id)
         # A stream killed or failed keeps its marker: the next run rebuilds the entities and
         # stories of the windows it wrote (housekeeping step 3), as for a killed ingest.
         begin_run(output, run_id, command="stream")
         code = _run_stream_leased(config, options, start)
-        if code == EXIT_OK:
+        if not still_held():
+            begin_run(output, run_id, command="stream")  # the new holder may have repaired it meanwhile
+        elif code == EXIT_OK:
             end_run(output, run_id)
         return code
 
