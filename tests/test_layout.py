@@ -123,7 +123,8 @@ def test_rejects_stage_documentation_lists_the_stages_the_code_emits():
 
     documented = set(re.findall(r"[a-z_]+", schemas.REJECTS.field("stage").metadata[b"doc"].decode().split(":", 1)[1]))
     emitted = set()
-    for path in TRANSFORMS.rglob("*.py"):
+    # pipelines/ too: housekeeping writes rejects of its own (stage "storage").
+    for path in [*TRANSFORMS.rglob("*.py"), *(TRANSFORMS.parent / "pipelines").rglob("*.py")]:
         source = path.read_text(encoding="utf-8")
         emitted.update(re.findall(r'^\s*(?:STAGE|stage)(?:: ClassVar\[str\])? = "([a-z_]+)"', source, flags=re.M))
         emitted.update(re.findall(r'Reject\.make\([^,]+,[^,]+,\s*"([a-z_]+)"', source))
