@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from akhbar import schemas
 from akhbar.pipelines import housekeeping
-from akhbar.schemas import ARTICLES, REJECTS, TEMPLATE_STATE, file_schema
+from akhbar.schemas import ARTICLES, REJECTS, STORIES, TEMPLATE_STATE, file_schema
 
 
 def _write(path: Path, rows: list[dict], schema: pa.Schema) -> Path:
@@ -72,3 +72,27 @@ def test_partitions_readers_cannot_type_are_quarantined_as_foreign(tmp_path):
                      if r["stage"] == "fetch"]
     assert [str(r["date"]) for r in fetch_rejects] == ["2024-11-04"]
     assert sorted(os.listdir(output / "quarantine" / "tidy" / "rejects")) == ["date=2024-02-30", "date=latest"]
+
+
+def test_a_repaired_run_keeps_what_its_readable_story_rows_knew(tmp_path):
+    output = tmp_path / "out"
+    day = datetime(2024, 11, 4, 9, tzinfo=UTC)
+    articles = [
+        {"article_id": f"a{i}", "story_id": "s1", "source": source, "title": "افتتاح مكتبة عامة جديدة في المدينة",
+         "published_at": day.replace(hour=9 + i), "run_id": "killed"}
+        for i, source in enumerate(("الخبر", "النيل"))
+    ]
+    _write(output / "articles" / "date=2024-11-04" / "topic=culture" / "part-killed-0000.parquet", articles, ARTICLES)
+    earlier = datetime(2024, 11, 1, tzinfo=UTC)  # the story began in an earlier run
+    _write(output / "stories" / "date=2024-11-04" / "part-killed-0000.parquet",
+           [{"story_id": "s1", "article_ids": ["a0"], "merged_from": ["s0"], "story_first_seen": earlier,
+             "first_seen": day, "run_id": "killed"}], STORIES)
+    housekeeping.begin_run(str(output), "killed")
+
+    assert housekeeping.tidy_output(str(output), "next").repaired_runs == ["killed"]
+    stories = schemas.read_dataset(str(output), "stories").to_table().to_pylist()
+    assert len(stories) == 1
+    story = stories[0]
+    assert story["article_ids"] == ["a0", "a1"] and story["outlets"] == ["الخبر", "النيل"]
+    assert story["merged_from"] == ["s0"] and story["story_first_seen"] == earlier
+    assert story["first_seen"] == day and str(story["date"]) == "2024-11-04"
