@@ -15,6 +15,12 @@ Local paths get a real mutual exclusion: the lease is created with ``O_CREAT | O
 stale lease is first renamed aside under a name of the taker's own (one rename wins), so two runs
 that start together never both hold it.
 
+A holder whose lease was taken over (stale to the taker) finds out at its next heartbeat or at
+``still_held()``, which re-reads the lease: it stops refreshing, never overwrites the taker's
+lease (read again just before each heartbeat's rename), and ``run_leased`` fails it with exit 3
+naming the taker. Its pipeline is not stopped mid-way: what it wrote until then stays, and it
+commits nothing (ingest: no feed or template state, its run marker kept for repair).
+
 gs:// and s3:// (through Beam ``FileSystems``, which has no create-if-absent): the lease is
 written, then read back after ``REMOTE_SETTLE_SECONDS``; a run proceeds only if the file still
 names it. This stops a run that starts while another holds the lease (the common case: a retry
