@@ -9,22 +9,36 @@
 2. **Damage.** Every file under a table must be a Parquet file named ``part-*.parquet``
    (readers already skip names starting with ``.`` or ``_``), checked by its shape (magic
    bytes at both ends, a footer that fits: 12 bytes read, ~0.2 ms a file with the listing).
-   Anything else, a truncated or torn Parquet file or a stray file someone dropped there, and an unreadable
-   ``state/feeds.parquet``, is moved to ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every
-   table path, so DuckDB, Polars and Spark globs keep working. Each one gets a warning log
-   line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
+   Its folders must be the table's partitions with values readers can type: ``date=YYYY-MM-DD``
+   (a real date: readers type it as a DATE) and, where the table has one, ``topic=`` a slug of
+   the topic vocabulary. Anything else, a truncated or torn Parquet file, a stray file someone
+   dropped there or a file in a ``date=latest`` folder, and an unreadable ``state/feeds.parquet``
+   or ``state/templates.parquet`` (each read whole with its schema), is moved to
+   ``OUTPUT/quarantine/RUN_ID/<its path>``, outside every table path, so DuckDB, Polars and
+   Spark globs keep working. Each one gets a warning log line naming it and a ``rejects`` row (stage ``storage``, reason ``unreadable_parquet``,
    ``foreign_file`` or ``damaged_state``), and the run goes on. The entities file beside an
    unreadable articles file goes with it (``derived_from_unreadable``): those articles are no
-   longer seen, so the run fetches them again and writes their entities anew.
+   longer seen, so the run fetches them again and writes their entities anew. So do the
+   stories files of the run that wrote it (named in the file name; not for ``akhbar compact``'s
+   merged files, whose rows come from many runs): they are rebuilt from that run's articles
+   files that are left, so a re-fetched article is in one story row, not two.
 3. **Whole runs.** ``begin_run`` leaves ``state/runs/RUN_ID.json`` before the pipeline starts
    and ``end_run`` removes it once the run has committed. A marker still present here belongs
    to a run that was killed or failed: its articles files are whole (each renamed into place
    in one step), but its entities and stories files may be missing or partial, and the next
    run will skip its articles as already written. So they are repaired from the articles'
    own columns: the articles files are renamed ``part-RUN.repTIME-SHARD.parquet`` (a retry
-   under the same run id must not overwrite them), the run's entities and stories files are
+   under the same run id must not overwrite them; a stream's keep their window tag,
+   ``part-RUN.repTIME-wYYYYMMDDTHHMMSSZ-SHARD.parquet``), the run's entities and stories files are
    replaced by ones rebuilt from those articles (``entity_rows``, ``story_row``), and the
    marker is removed. Repair is idempotent: a crash during it is repaired by the next run.
+
+   What a rebuilt story row cannot know: ``merged_from`` and a ``story_first_seen`` older
+   than the run's own articles come from the pipeline's memory of earlier runs, not from the
+   articles rows. They are carried over from the run's stories rows that are still readable
+   (``_story_facts``); a story whose row the killed run never wrote gets ``merged_from`` empty
+   and ``story_first_seen`` equal to its own ``first_seen``. Everything else (members, times,
+   outlets, top entities, title, date) is exactly what the run would have written.
 
 We chose repair over ordering the writes (entities and stories before articles): ordering
 needs a barrier across the pipeline's stages and still leaves orphaned derived rows when a
@@ -47,7 +61,16 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from akhbar.schemas import ENTITIES, FEED_STATE, REJECTS, STORIES, TABLES, Reject
+from akhbar.schemas import (
+    ENTITIES,
+    FEED_STATE,
+    PARTITION_FIELDS,
+    REJECTS,
+    STORIES,
+    TABLES,
+    TEMPLATE_STATE,
+    Reject,
+)
 
 log = logging.getLogger("akhbar")
 
@@ -55,6 +78,12 @@ QUARANTINE = "quarantine"
 STAGE = "storage"
 _PART = re.compile(r"^part-[A-Za-z0-9_.-]+\.parquet$")
 _PARTITION = re.compile(r"^(date|topic)=([^/]+)$")
+# A stream's files carry their window start (transforms/stages/write.py ``window_tag``).
+_WINDOW_TAG = r"(-w\d{8}T\d{6}(\.\d{6})?Z)?"
+# The run that wrote a file, from its name (``part-RUN[.repTIME|.hkTIME][-wTAG]-SHARD.parquet``).
+_RUN_OF_FILE = re.compile(rf"^part-(?P<run>.+?)(\.(rep|hk)\d+)?{_WINDOW_TAG}-\d{{4}}\.parquet$")
+# Every file under ``state/`` that the runs read, with the schema it must read with.
+STATE_FILES = {"feeds.parquet": FEED_STATE, "templates.parquet": TEMPLATE_STATE}
 
 
 @dataclass
@@ -107,11 +136,11 @@ def _parquet_shape_problem(path: str) -> str | None:
     return None
 
 
-def _state_problem(path: str) -> str | None:
-    """None when the feed state reads with its schema (a small file: read whole), else why not."""
+def _state_problem(path: str, schema) -> str | None:
+    """None when a state file reads with its schema (a small file: read whole), else why not."""
     try:
         with FileSystems.open(path) as fh:
-            pq.read_table(fh, schema=FEED_STATE)
+            pq.read_table(fh, schema=schema)
     except Exception as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
     return None
@@ -141,16 +170,59 @@ def _remove_leftovers(output: str, run_id: str, tidied: Tidied) -> None:
             tidied.removed.append(path)
 
 
+def _partition_problem(table: str, folders: list[str]) -> str | None:
+    """None when the folders are exactly the table's partitions with values readers can type, else why not.
+
+    ``read_dataset`` types ``date`` as date32 and DuckDB, Polars and Spark infer a DATE: one
+    ``date=latest`` folder breaks every read of the table. The topic must be a slug of the
+    vocabulary, as the writer guarantees (transforms/stages/write.py ``partition_values``).
+    """
+    from datetime import date
+
+    from akhbar.transforms.text.topics import TopicVocabulary
+
+    names = [f for f in PARTITION_FIELDS if f in TABLES[table].names]
+    if len(folders) != len(names):
+        return f"not in the {'/'.join(n + '=…' for n in names)} folders of table {table}"
+    for name, folder in zip(names, folders, strict=True):
+        found = _PARTITION.match(folder)
+        if not found or found.group(1) != name:
+            return f"folder {folder!r} is not a {name}= partition of table {table}"
+        value = found.group(2)
+        if name == "date":
+            try:
+                if len(value) != 10:
+                    raise ValueError(value)
+                date.fromisoformat(value)
+            except ValueError:
+                return f"folder {folder!r}: not a YYYY-MM-DD date"
+        elif value not in TopicVocabulary.default().slugs:
+            return f"folder {folder!r}: not a topic of the vocabulary"
+    return None
+
+
+def _requarantine_stories(output: str, writer_run: str, run_id: str, tidied: Tidied) -> None:
+    stories = _files_of_run(output, "stories", writer_run)
+    facts = _story_facts(output, stories)
+    for path in stories:
+        quarantine(output, path, run_id, "derived_from_unreadable",
+                   f"stories of run {writer_run}, whose articles file was quarantined; rebuilt", tidied)
+    _rebuild_stories(output, writer_run, _files_of_run(output, "articles", writer_run), facts, _repair_token())
+
+
 def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
+    runs_hit: set[str] = set()
     for table in TABLES:
         for path in _list(_join(output, table, "**")):
             name = os.path.basename(path)
             if name.startswith((".", "_")):
                 continue  # in progress, or a reader-ignored side file
-            if not _PART.match(name) or not all(
-                _PARTITION.match(part) for part in _relative(output, path).split("/")[1:-1]
-            ):
+            if not _PART.match(name):
                 quarantine(output, path, run_id, "foreign_file", f"not a part-*.parquet file of table {table}", tidied)
+                continue
+            misplaced = _partition_problem(table, _relative(output, path).split("/")[1:-1])
+            if misplaced:
+                quarantine(output, path, run_id, "foreign_file", misplaced, tidied)
                 continue
             problem = _parquet_shape_problem(path)
             if problem:
@@ -162,11 +234,19 @@ def _quarantine_damage(output: str, run_id: str, tidied: Tidied) -> None:
                     if FileSystems.exists(sibling):
                         quarantine(output, sibling, run_id, "derived_from_unreadable",
                                    f"entities of the quarantined {path}", tidied)
-    state = _join(output, "state", "feeds.parquet")
-    if FileSystems.exists(state):
-        problem = _state_problem(state)
-        if problem:
-            quarantine(output, state, run_id, "damaged_state", problem, tidied)
+                    writer = _RUN_OF_FILE.match(name)
+                    if writer and not writer.group("run").startswith("compact-"):
+                        runs_hit.add(writer.group("run"))
+    # ... and so would their story rows: the stories of each such run go too, rebuilt from its
+    # articles files that are left (with what the old rows knew: _story_facts).
+    for writer_run in sorted(runs_hit):
+        _requarantine_stories(output, writer_run, run_id, tidied)
+    for name, schema in STATE_FILES.items():
+        state = _join(output, "state", name)
+        if FileSystems.exists(state):
+            problem = _state_problem(state, schema)
+            if problem:
+                quarantine(output, state, run_id, "damaged_state", problem, tidied)
 
 
 # --------------------------------------------------------------------------- run markers
@@ -193,8 +273,10 @@ def unfinished_runs(output: str) -> list[str]:
     return [os.path.basename(p)[: -len(".json")] for p in _list(_join(output, "state", "runs", "*.json"))]
 
 
+
+
 def _files_of_run(output: str, table: str, run_id: str) -> list[str]:
-    own = re.compile(rf"^part-{re.escape(run_id)}(\.rep\d+)?-\d{{4}}\.parquet$")
+    own = re.compile(rf"^part-{re.escape(run_id)}(\.rep\d+)?{_WINDOW_TAG}-\d{{4}}\.parquet$")
     return [p for p in _list(_join(output, table, "**")) if own.match(os.path.basename(p))]
 
 
@@ -222,25 +304,73 @@ def story_date(first_seen: datetime | None, member_dates) -> str | None:
     return first_seen.strftime("%Y-%m-%d") if first_seen else None
 
 
+def _story_facts(output: str, story_files: list[str]) -> dict[str, tuple[list[str], datetime | None]]:
+    """``merged_from`` and ``story_first_seen`` of the stories rows already written, by story id.
+
+    Only these files know them (the articles rows do not), so a rebuild carries them over from
+    whatever of them is readable; a story whose row was never written gets neither (module doc).
+    """
+    facts: dict[str, tuple[list[str], datetime | None]] = {}
+    for path in story_files:
+        try:
+            with FileSystems.open(path) as fh:
+                rows = pq.read_table(fh, columns=["story_id", "merged_from", "story_first_seen"]).to_pylist()
+        except Exception:  # torn by the killed run: rebuilt without them
+            continue
+        for row in rows:
+            merged, first = facts.get(row["story_id"], ([], None))
+            seen = [t for t in (first, row["story_first_seen"]) if t is not None]
+            facts[row["story_id"]] = (sorted({*merged, *(row["merged_from"] or [])}), min(seen) if seen else None)
+    return facts
+
+
+def _rebuild_stories(output: str, run_id: str, articles_files: list[str],
+                     facts: dict[str, tuple[list[str], datetime | None]], token: str) -> None:
+    """Write the run's stories rows anew from its articles files (one file per story date)."""
+    from akhbar.transforms.stages.write import partition_dir, write_parquet_atomically
+    from akhbar.transforms.text.dedup import story_row
+
+    members: dict[str, list[dict]] = defaultdict(list)
+    for path in articles_files:
+        for row in _read_rows(output, path):
+            if row.get("story_id"):
+                members[row["story_id"]].append(row)
+    by_date: dict[str, list[dict]] = defaultdict(list)
+    for story_id, story_members in members.items():
+        merged_from, prior_first_seen = facts.get(story_id, ((), None))
+        story = story_row(story_id, story_members, merged_from=merged_from, prior_first_seen=prior_first_seen)
+        story["run_id"] = run_id
+        story["date"] = story_date(story["first_seen"], (m.get("date") for m in story_members)) or "1970-01-01"
+        by_date[story["date"]].append(story)
+    for date, stories in sorted(by_date.items()):
+        directory = partition_dir(output, "stories", STORIES, (date,))
+        name = f"part-{run_id}.{token}-0000.parquet"
+        write_parquet_atomically(stories, STORIES, FileSystems.join(directory, name))
+
+
+def _repair_token() -> str:
+    return datetime.now(UTC).strftime("rep%Y%m%d%H%M%S%f")
+
+
 def repair_run(output: str, run_id: str) -> int:
     """Rebuild a killed run's entities and stories from its articles files; returns the articles repaired."""
     from akhbar.schemas.rows import entity_rows
     from akhbar.transforms.stages.write import partition_dir, write_parquet_atomically
-    from akhbar.transforms.text.dedup import story_row
 
-    token = datetime.now(UTC).strftime("rep%Y%m%d%H%M%S%f")
+    token = _repair_token()
     articles_files = []
     for path in _files_of_run(output, "articles", run_id):
         name = os.path.basename(path)
-        if re.match(rf"^part-{re.escape(run_id)}-\d{{4}}\.parquet$", name):
+        if re.match(rf"^part-{re.escape(run_id)}{_WINDOW_TAG}-\d{{4}}\.parquet$", name):
             renamed = path[: -len(name)] + name.replace(f"part-{run_id}-", f"part-{run_id}.{token}-", 1)
             FileSystems.rename([path], [renamed])
             path = renamed
         articles_files.append(path)
-    stale_derived = _files_of_run(output, "entities", run_id) + _files_of_run(output, "stories", run_id)
+    stale_stories = _files_of_run(output, "stories", run_id)
+    facts = _story_facts(output, stale_stories)
+    stale_derived = _files_of_run(output, "entities", run_id) + stale_stories
     if stale_derived:
         FileSystems.delete(stale_derived)
-    members: dict[str, list[dict]] = defaultdict(list)
     repaired = 0
     for path in articles_files:
         rows = _read_rows(output, path)
@@ -251,19 +381,7 @@ def repair_run(output: str, run_id: str) -> int:
             directory = partition_dir(output, "entities", ENTITIES, (values["date"], values["topic"]))
             name = os.path.basename(path)
             write_parquet_atomically(entities, ENTITIES, FileSystems.join(directory, name))
-        for row in rows:
-            if row.get("story_id"):
-                members[row["story_id"]].append(row)
-    by_date: dict[str, list[dict]] = defaultdict(list)
-    for story_id, story_members in members.items():
-        story = story_row(story_id, story_members)
-        story["run_id"] = run_id
-        story["date"] = story_date(story["first_seen"], (m.get("date") for m in story_members)) or "1970-01-01"
-        by_date[story["date"]].append(story)
-    for date, stories in sorted(by_date.items()):
-        directory = partition_dir(output, "stories", STORIES, (date,))
-        name = f"part-{run_id}.{token}-0000.parquet"
-        write_parquet_atomically(stories, STORIES, FileSystems.join(directory, name))
+    _rebuild_stories(output, run_id, articles_files, facts, token)
     end_run(output, run_id)
     log.warning("repaired unfinished run %s: entities and stories rebuilt for %d articles", run_id, repaired)
     return repaired

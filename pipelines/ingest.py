@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -170,10 +171,10 @@ def run_config(config: IngestConfig, options: PipelineOptions) -> int:
     from akhbar.pipelines.lease import run_leased
 
     return run_leased("ingest", config.output, config.run_id, config.lock_timeout,
-                      lambda: _run_leased(config, options))
+                      lambda still_held: _run_leased(config, options, still_held))
 
 
-def _run_leased(config: IngestConfig, options: PipelineOptions) -> int:
+def _run_leased(config: IngestConfig, options: PipelineOptions, still_held: Callable[[], bool]) -> int:
     from akhbar.pipelines import housekeeping
     from akhbar.pipelines.report import log_stage_counts, progress_line, write_run_report
 
@@ -191,6 +192,11 @@ def _run_leased(config: IngestConfig, options: PipelineOptions) -> int:
         message = str(exc).splitlines()[0] if str(exc) else ""
         print(f"akhbar ingest: run {config.run_id} failed: {type(exc).__name__}: {message}", file=sys.stderr)
         return EXIT_FAILED
+    if not still_held():
+        # Another run owns the output now and may already have repaired (and unmarked) this
+        # run: mark it again so the next run completes whatever it wrote since. Commit nothing.
+        housekeeping.begin_run(config.output, config.run_id)
+        return EXIT_FAILED  # run_leased prints the one line naming the new holder
     reached, tried = housekeeping.feeds_reached(config.output, config.run_id)
     commit_feed_state(config.output, config.run_id)
     commit_template_state(config.output, config.run_id)

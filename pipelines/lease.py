@@ -15,6 +15,12 @@ Local paths get a real mutual exclusion: the lease is created with ``O_CREAT | O
 stale lease is first renamed aside under a name of the taker's own (one rename wins), so two runs
 that start together never both hold it.
 
+A holder whose lease was taken over (stale to the taker) finds out at its next heartbeat or at
+``still_held()``, which re-reads the lease: it stops refreshing, never overwrites the taker's
+lease (read again just before each heartbeat's rename), and ``run_leased`` fails it with exit 3
+naming the taker. Its pipeline is not stopped mid-way: what it wrote until then stays, and it
+commits nothing (ingest: no feed or template state, its run marker kept for repair).
+
 gs:// and s3:// (through Beam ``FileSystems``, which has no create-if-absent): the lease is
 written, then read back after ``REMOTE_SETTLE_SECONDS``; a run proceeds only if the file still
 names it. This stops a run that starts while another holds the lease (the common case: a retry
@@ -135,6 +141,10 @@ class OutputLease:
         self.info = LeaseInfo(run_id, socket.gethostname(), os.getpid(), now, now, command)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Set once another run holds the lease (taken over as stale): from then on this run
+        # must not commit anything (``still_held``); ``lost_to`` names the new holder.
+        self.lost = False
+        self.lost_to: LeaseInfo | None = None
 
     def _payload(self) -> bytes:
         info = LeaseInfo(**{**asdict(self.info), "heartbeat_at": datetime.now(UTC).isoformat(timespec="seconds")})
@@ -212,16 +222,35 @@ class OutputLease:
         self._thread = threading.Thread(target=self._beat, name="akhbar-lease-heartbeat", daemon=True)
         self._thread.start()
 
+    def _mine(self, current: LeaseInfo | None) -> bool:
+        return current is not None and (current.run_id, current.pid) == (self.info.run_id, self.info.pid)
+
+    def _lose(self, current: LeaseInfo | None) -> None:
+        if not self.lost:
+            self.lost, self.lost_to = True, current
+            log.warning("lost the output lease to %s", current.describe() if current else "nobody (lease removed)")
+
+    def still_held(self) -> bool:
+        """False once the lease was taken over; re-reads it, so a takeover since the last heartbeat counts."""
+        if not self.lost and not self._mine(read_lease(self.output)):
+            self._lose(read_lease(self.output))
+        return not self.lost
+
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat):
             try:
-                current = read_lease(self.output)
-                if current is None or current.run_id != self.info.run_id or current.pid != self.info.pid:
-                    log.error("lost the output lease to %s", current.describe() if current else "nobody")
+                if not self.still_held():
                     return
                 temp = f"{self.path}.{self.info.pid}.inprogress"
                 with FileSystems.create(temp) as sink:
                     sink.write(self._payload())
+                # Read again just before the rename: a run that took the lease over while the
+                # payload was written must keep it. (No store here offers compare-and-swap; what
+                # is left is the gap between this read and the rename, microseconds locally.)
+                if not self.still_held():
+                    with contextlib.suppress(Exception):
+                        FileSystems.delete([temp])
+                    return
                 FileSystems.rename([temp], [self.path])
             except Exception as exc:  # a missed heartbeat is not fatal; STALE_AFTER allows many
                 log.warning("lease heartbeat failed: %s: %s", type(exc).__name__, exc)
@@ -243,15 +272,20 @@ class OutputLease:
         self.release()
 
 
-EXIT_CONFIG, EXIT_LOCKED = 2, 4
+EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED = 2, 3, 4
 
 
-def run_leased(command: str, output: str, run_id: str, timeout: float, body: Callable[[], int],
-               *, check_writable: bool = True) -> int:
-    """Run ``body`` holding OUTPUT's lease: the shared entry of ``ingest``, ``stream`` and ``compact``.
+def run_leased(command: str, output: str, run_id: str, timeout: float,
+               body: Callable[[Callable[[], bool]], int], *, check_writable: bool = True) -> int:
+    """Run ``body(still_held)`` holding OUTPUT's lease: the shared entry of ``ingest``, ``stream`` and ``compact``.
 
     An unwritable output is one line and exit 2; a lease held by another live run is one line
-    naming it and exit 4; otherwise ``body``'s exit code, the lease released whatever happens.
+    naming it and exit 4. ``body`` calls ``still_held()`` before it commits anything (feed and
+    template state, its run marker): False means another run took the lease over (this one's
+    heartbeat stalled past ``STALE_AFTER_SECONDS``, or its holder looked gone), and the body
+    must stop without committing. A run that lost its lease exits 3 with one line naming the
+    new holder, whatever ``body`` returned; otherwise ``body``'s exit code. The lease is
+    released whatever happens (never another run's).
     """
     if check_writable:
         problem = output_problem(output)
@@ -265,7 +299,13 @@ def run_leased(command: str, output: str, run_id: str, timeout: float, body: Cal
         print(f"akhbar {command}: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     try:
-        return body()
+        code = body(lease.still_held)
+        if not lease.still_held():
+            holder = lease.lost_to.describe() if lease.lost_to else "nobody (the lease file was removed)"
+            print(f"akhbar {command}: run {run_id} lost the output lease to {holder}; "
+                  "what it wrote after that is repaired by the next run", file=sys.stderr)
+            return EXIT_FAILED
+        return code
     finally:
         lease.release()
 

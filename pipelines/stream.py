@@ -9,6 +9,9 @@ Shape (the batch stages reused wherever they work unbounded):
       ─► DropSeenArticles (state per final id) ─► FixedWindows ─► DeduplicateWindows (memory in state)
       ─► FixedWindows ─► WritePartitioned (one file per partition, shard and window)
 
+The run leaves a marker (pipelines/housekeeping.py ``begin_run``) removed only on a clean stop:
+a stream that is killed, cancelled or fails has its windows' entities and stories rebuilt from
+its articles files by the next run on the output.
 Each window's rows are written when the watermark passes the window's end, to file names
 that carry the window start (``part-RUN-wYYYYMMDDTHHMMSSZ-0000.parquet``), each file on a
 temporary name first, so a reader never sees half a window and no window overwrites another.
@@ -154,12 +157,21 @@ def run(argv: list[str] | None = None) -> int:
 
 def run_stream(config: StreamConfig, options: PipelineOptions, start: float | None = None) -> int:
     """Hold the output's lease for the whole stream (pipelines/lease.py): no ingest or compaction meanwhile."""
-    from akhbar.pipelines.housekeeping import tidy_output
+    from akhbar.pipelines.housekeeping import begin_run, end_run, tidy_output
     from akhbar.pipelines.lease import run_leased
 
-    def leased() -> int:
-        tidy_output(config.ingest.output, config.ingest.run_id)
-        return _run_stream_leased(config, options, start)
+    def leased(still_held) -> int:
+        output, run_id = config.ingest.output, config.ingest.run_id
+        tidy_output(output, run_id)
+        # A stream killed or failed keeps its marker: the next run rebuilds the entities and
+        # stories of the windows it wrote (housekeeping step 3), as for a killed ingest.
+        begin_run(output, run_id, command="stream")
+        code = _run_stream_leased(config, options, start)
+        if not still_held():
+            begin_run(output, run_id, command="stream")  # the new holder may have repaired it meanwhile
+        elif code == EXIT_OK:
+            end_run(output, run_id)
+        return code
 
     return run_leased("stream", config.ingest.output, config.ingest.run_id, config.ingest.lock_timeout, leased)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from akhbar.pipelines.lease import LeaseHeld, OutputLease, lease_path, read_lease
+from akhbar.pipelines.lease import LeaseHeld, OutputLease, lease_path, read_lease, run_leased
 
 
 def _write_lease(output: str, **fields) -> None:
@@ -86,3 +86,38 @@ def test_processes_racing_for_a_stale_lease_leave_exactly_one_holder(tmp_path):
                                stdout=subprocess.PIPE, text=True) for i in range(4)]
     outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in racers)
     assert outcomes == ["acquired", "held", "held", "held"], outcomes
+
+
+def test_a_heartbeat_never_overwrites_the_lease_of_a_run_that_took_it_over(tmp_path):
+    output = str(tmp_path)
+    lease = OutputLease(output, "slow", heartbeat=0.05)
+    lease.acquire()
+    try:
+        time.sleep(0.3)
+        assert lease.still_held() and read_lease(output).run_id == "slow"  # its own beats go on
+        _write_lease(output, run_id="taker", host="another-host", pid=4242)  # took it over as stale
+        time.sleep(0.5)
+        assert read_lease(output).run_id == "taker"  # not overwritten by a later beat
+        assert lease.lost and lease.lost_to.run_id == "taker" and not lease.still_held()
+    finally:
+        lease.release()
+    assert read_lease(output).run_id == "taker"  # nor removed by the loser's release
+
+
+def test_run_leased_fails_with_exit_3_naming_the_new_holder_when_the_lease_is_lost(tmp_path, capsys):
+    output = str(tmp_path)
+    seen = []
+
+    def body(still_held) -> int:
+        seen.append(still_held())
+        _write_lease(output, run_id="taker", host="another-host", pid=4242)
+        seen.append(still_held())
+        return 0
+
+    assert run_leased("ingest", output, "loser", 0, body) == 3
+    assert seen == [True, False]
+    message = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(message) == 1 and "run loser lost the output lease" in message[0] and "run taker " in message[0]
+    assert "another-host" in message[0]
+    assert read_lease(output).run_id == "taker"
+    assert run_leased("ingest", str(tmp_path / "free"), "holder", 0, lambda still_held: 0 if still_held() else 9) == 0

@@ -9,6 +9,8 @@ documented ``AKHBAR_TEST_PAUSE`` hook of transforms/stages/write.py, then killed
 from __future__ import annotations
 
 import collections
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -213,9 +215,11 @@ def test_damaged_and_foreign_files_are_quarantined_and_the_run_goes_on(finished,
     assert not leftover.exists()
     storage = {r["reason"]: r for r in rows(output, "rejects") if r["stage"] == "storage"}
     assert {"unreadable_parquet", "foreign_file", "damaged_state", "derived_from_unreadable"} <= set(storage)
+    assert (output / "quarantine" / "after-damage" / "stories").is_dir()
     assert storage["unreadable_parquet"]["url"] == str(torn)
-    # The torn file's articles were fetched again; every reader reads the tables.
-    assert sorted(a["article_id"] for a in assert_whole(output, stories_once=False)) == expected
+    # The torn file's articles were fetched again, each in one story row (its run's stories were
+    # rebuilt without them); every reader reads the tables.
+    assert sorted(a["article_id"] for a in assert_whole(output)) == expected
     n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{output}/articles/**/*.parquet', hive_partitioning=true)")
     assert n.fetchall()[0][0] == len(expected)
     assert pq.read_table(state).num_rows == len(FEEDS)
@@ -258,3 +262,41 @@ def test_help_documents_the_exit_codes():
     for code in ("0 run completed", "2 unusable", "3 run failed", "4 output locked", "5 no feed", "6 fewer"):
         assert code in " ".join(out.split()), code
     assert "--lock-timeout" in out and "--min-articles" in out and "--quiet" in out
+
+
+def test_a_run_that_loses_its_lease_commits_nothing_and_exits_3(feeds_file, tmp_path):
+    output = tmp_path / "out"
+    flag = tmp_path / "paused"
+    loser = start(ingest_args(feeds_file, output, "loser"), AKHBAR_TEST_PAUSE=f"after_articles:{flag}")
+    try:
+        wait_for(flag, loser)
+        # Another run takes the lease over (as if this one's heartbeat had gone stale) ...
+        taker = {"run_id": "taker", "host": "another-host", "pid": 4242, "command": "ingest",
+                 "started_at": "2026-01-01T00:00:00+00:00", "heartbeat_at": "2099-01-01T00:00:00+00:00"}
+        (output / "state" / "lease.json").write_text(json.dumps(taker), encoding="utf-8")
+        # ... and the paused run goes on to the end of its pipeline.
+        while loser.poll() is None:
+            with contextlib.suppress(FileNotFoundError):
+                flag.unlink()
+            time.sleep(0.1)
+    finally:
+        if loser.poll() is None:
+            loser.kill()
+    code, err = finish(loser)
+    assert code == 3, err[-3000:]
+    lines = [line for line in err.splitlines() if "lost the output lease to" in line and line.startswith("akhbar")]
+    assert len(lines) == 1 and "run taker " in lines[0] and "another-host" in lines[0], err[-3000:]
+    # Nothing committed: the pending feed and template state stay pending, and its marker stays
+    # for the next run to repair.
+    assert (output / "state" / "pending" / "loser.parquet").exists()
+    assert (output / "state" / "pending" / "templates-loser.parquet").exists()
+    assert not (output / "state" / "feeds.parquet").exists()
+    assert not (output / "state" / "templates.parquet").exists()
+    assert (output / "state" / "runs" / "loser.json").exists()
+    assert json.loads((output / "state" / "lease.json").read_text(encoding="utf-8"))["run_id"] == "taker"
+    # Once the taker is gone, the next run repairs what the loser wrote and every table is whole.
+    (output / "state" / "lease.json").unlink()
+    code, err = run(ingest_args(feeds_file, output, "next"))
+    assert code == 0 and "repaired unfinished run loser" in err, err[-3000:]
+    assert len(assert_whole(output)) >= 15
+    assert (output / "state" / "feeds.parquet").exists()

@@ -25,6 +25,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.utils.timestamp import Timestamp
 
+from akhbar.pipelines.housekeeping import begin_run, tidy_output
 from akhbar.pipelines.localsite import LocalSite
 from akhbar.pipelines.stream import StreamOptions, run_stream, stream_config_from_options
 from akhbar.schemas import ARTICLES
@@ -149,6 +150,25 @@ def test_the_output_gains_exactly_the_new_items_in_the_window_of_their_poll(grow
     stories = {row["story_id"] for _, row in _rows_by_file(output, "stories")}
     assert story_ids <= stories
     assert (output / "reports" / "stream1.json").exists()
+    assert not list((output / "state" / "runs").glob("*.json"))  # a clean stop removes its marker
+
+    # Had the stream been killed after its articles files, its marker would still be there and
+    # its entities and stories missing: the next run rebuilds them from the window-tagged files.
+    mentions = Counter(row["article_id"] for _, row in _rows_by_file(output, "entities") if row["run_id"] == "stream1")
+    for table in ("entities", "stories"):
+        for path in (output / table).rglob("part-stream1-w*.parquet"):
+            path.unlink()
+    begin_run(str(output), "stream1", command="stream")
+    assert tidy_output(str(output), "next").repaired_runs == ["stream1"]
+    repaired = [(path, row) for path, row in _rows_by_file(output, "articles") if row["run_id"] == "stream1"]
+    assert sorted(row["article_id"] for _, row in repaired) == sorted(ids)
+    assert all(re.search(r"part-stream1\.rep\d+-w\d{8}T\d{6}(\.\d{6})?Z-0000\.parquet$", p) for p, _ in repaired)
+    assert Counter(row["article_id"] for _, row in _rows_by_file(output, "entities")
+                   if row["run_id"] == "stream1") == mentions
+    in_stories = Counter(i for _, row in _rows_by_file(output, "stories") if row["run_id"] == "stream1"
+                         for i in row["article_ids"])
+    assert in_stories == Counter(ids)
+    assert not list((output / "state" / "runs").glob("*.json"))
 
 
 def test_first_sighting_forgets_an_id_after_its_ttl_and_never_passes_ids_already_written(tmp_path):

@@ -116,19 +116,24 @@ def window_tag(window) -> str:
 
 
 def pause_for_fault_test(point: str) -> None:
-    """Test hook: with ``AKHBAR_TEST_PAUSE=POINT:FLAGFILE`` set, touch FLAGFILE at POINT and sleep.
+    """Test hook: with ``AKHBAR_TEST_PAUSE=POINT:FLAGFILE`` set, touch FLAGFILE at POINT and sleep
+    until the test deletes FLAGFILE (or 120 s pass).
 
     tests/test_output_integrity.py sets ``after_articles:…`` to SIGKILL a run at the worst
-    moment (an articles file in place, its entities file not yet) deterministically, and
+    moment (an articles file in place, its entities file not yet) deterministically, or to take
+    its lease over there and let it go on (by deleting FLAGFILE), and
     ``before_swap:…`` to kill ``akhbar compact`` between its merged copy and the swap. Unset,
     it costs one environment look-up per written group.
     """
     wanted = os.environ.get("AKHBAR_TEST_PAUSE")
     if not wanted or not wanted.startswith(point + ":"):
         return
-    with open(wanted[len(point) + 1:], "w", encoding="utf-8") as flag:
+    flag_path = wanted[len(point) + 1:]
+    with open(flag_path, "w", encoding="utf-8") as flag:
         flag.write(str(os.getpid()))
-    time.sleep(120)
+    deadline = time.monotonic() + 120
+    while os.path.exists(flag_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 # A table whose rows all derive from one row of another table and share its partition (the
