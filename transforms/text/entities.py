@@ -23,8 +23,8 @@ words without ال, final ش→س, Latin letters to their Arabic names); the ali
 to a preferred display form. A name that neither knows gets its key as ``canonical``: readable
 Arabic without hamza or diacritics, and the same for every variant the folds join.
 
-Speed (bench/ner.py): about 4-6 ms of CPU per 600-word article once the per-word memos are
-warm. The model is applied by ``akhbar.transforms.text.ner_features.CrfDecoder``, which gives exactly the
+Speed (bench/ner.py, bench/ner_decoder_speed.py): about 3.5-4.5 ms of CPU per 600-word
+article once the per-word memos are warm. The model is applied by ``akhbar.transforms.text.ner_features.CrfDecoder``, which gives exactly the
 labels of ``pycrfsuite.Tagger.tag`` on ``FeatureExtractor``'s features (tests check this) from
 weights cached per distinct word, with one vectorised Viterbi over all sentence windows of a
 text. One recogniser is safe to share between the threads of a worker.

@@ -379,8 +379,11 @@ def gazetteer_tags(gazetteer: Gazetteer, keys: Sequence[str]) -> list[str]:
 # ids; here everything that depends on one word alone (its own attributes and what it gives
 # its neighbours) is turned into weights once per distinct word, so a token costs a few table
 # look-ups and the Viterbi runs vectorised over all windows of a text at once. The labels are
-# the ones crfsuite would give: same float64 weights, and each token's state scores are summed
-# in crfsuite's order (attribute by attribute, in the order FeatureExtractor lists them).
+# the ones crfsuite would give: same float64 weights and the same attributes. The additions are
+# grouped differently (a word's own attributes, then per neighbour the sum of what it gives),
+# so a state score can differ from crfsuite's in the last bits (~1e-15 relative); only an exact
+# tie between two paths could turn on that, and none occurs in the tests' texts or in 300 ANT
+# articles (205k tokens, checked against the attribute-by-attribute sums).
 
 
 class CrfModel:
@@ -468,7 +471,7 @@ class CrfDecoder:
         self.extract = extract
         self._lock = threading.Lock()
         ids = model.attribute_ids
-        self._edge = {offset: ids.get(f"{offset}w=<edge>", model.unknown) for offset in _NEIGHBOUR_OFFSETS}
+        self._edge = model.state_weights[[ids.get(f"{offset}w=<edge>", model.unknown) for offset in _NEIGHBOUR_OFFSETS]]
         self._bos = ids.get("BOS", model.unknown)
         # "bi=a|b" / "bi+=a|b" by a, then b; every "|" is tried as the separator because a
         # punctuation token may itself be "|".
@@ -481,8 +484,9 @@ class CrfDecoder:
                         by_second = self._bigrams.setdefault(pair[:cut], {})
                         by_second.setdefault(pair[cut + 1 :], [model.unknown, model.unknown])[slot] = index
         self._gaz_code: dict[str, int] = {}
-        self._gaz_own: list[int] = []  # code -> id of "g=TAG"
-        self._gaz_near: dict[int, list[int]] = {offset: [] for offset in _NEIGHBOUR_OFFSETS}
+        labels = len(model.labels)
+        self._gaz_own = np.zeros((0, labels))  # code -> weights of "g=TAG"
+        self._gaz_near = np.zeros((0, len(_NEIGHBOUR_OFFSETS), labels))  # code, offset -> "{offset}g=TAG"
         self._generation = -1  # bumped by every reset of the per-word tables
         self._reset_words()
 
@@ -492,18 +496,18 @@ class CrfDecoder:
         capacity = 4096
         labels = len(self.model.labels)
         self._own = np.zeros((capacity, labels))  # a word's own attributes, summed in order
-        self._near = {  # attribute ids a word gives the token at -offset from it, padded
-            offset: np.full((capacity, 1), self.model.unknown, dtype=np.intp) for offset in _NEIGHBOUR_OFFSETS
-        }
+        # What a word gives the token at -offset from it, its attributes summed in order: one
+        # gather per neighbour at tagging time instead of one per attribute.
+        # Offsets in _NEIGHBOUR_OFFSETS order on the middle axis.
+        self._near = np.zeros((capacity, len(_NEIGHBOUR_OFFSETS), labels))
 
     def _rows(self, surfaces: Sequence[str]) -> list[int]:
         """Table rows of the tokens, adding the words not seen yet (called with the lock held)."""
-        row_of = self._row_of
-        rows = [row_of.get(surface, -1) for surface in surfaces]
-        if -1 not in rows:
+        rows = list(map(self._row_of.get, surfaces))
+        if None not in rows:
             return rows
-        new = list(dict.fromkeys(surface for surface, row in zip(surfaces, rows, strict=True) if row < 0))
-        if len(row_of) + len(new) > self._MEMO_LIMIT:
+        new = list(dict.fromkeys(surface for surface, row in zip(surfaces, rows, strict=True) if row is None))
+        if len(self._row_of) + len(new) > self._MEMO_LIMIT:
             self._reset_words()  # bounded memory: the next texts rebuild what they use
             new = list(dict.fromkeys(surfaces))
         self._add_words(new)
@@ -516,10 +520,7 @@ class CrfDecoder:
         last = first + len(surfaces)
         while last > len(self._own):
             self._own = np.concatenate([self._own, np.zeros_like(self._own)])
-            self._near = {
-                offset: np.concatenate([table, np.full_like(table, self.model.unknown)])
-                for offset, table in self._near.items()
-            }
+            self._near = np.concatenate([self._near, np.zeros_like(self._near)])
         ids, weights, unknown = self.model.attribute_ids, self.model.state_weights, self.model.unknown
         own_ids: list[list[int]] = []
         near_ids: dict[int, list[list[int]]] = {offset: [] for offset in _NEIGHBOUR_OFFSETS}
@@ -529,15 +530,9 @@ class CrfDecoder:
             for offset, attributes in as_neighbour.items():
                 near_ids[offset].append([ids.get(attribute, unknown) for attribute in attributes])
         # cumsum adds left to right, as crfsuite does attribute by attribute (padding adds 0.0).
-        self._own[first:last] = weights[_padded(own_ids, unknown)].cumsum(axis=1)[:, -1]
-        for offset, lists in near_ids.items():
-            block = _padded(lists, unknown)
-            table = self._near[offset]
-            if block.shape[1] > table.shape[1]:
-                wider = np.full((len(table), block.shape[1]), unknown, dtype=np.intp)
-                wider[:, : table.shape[1]] = table
-                self._near[offset] = table = wider
-            table[first:last, : block.shape[1]] = block
+        self._own[first:last] = _summed(weights, own_ids, unknown)
+        for column, offset in enumerate(_NEIGHBOUR_OFFSETS):
+            self._near[first:last, column] = _summed(weights, near_ids[offset], unknown)
         self._row_of.update(zip(surfaces, range(first, last), strict=True))
 
     def _gaz_codes(self, gaz_tags: Sequence[str]) -> list[int]:
@@ -545,12 +540,13 @@ class CrfDecoder:
         if None not in codes:
             return codes
         with self._lock:
-            ids, unknown = self.model.attribute_ids, self.model.unknown
+            ids, unknown, weights = self.model.attribute_ids, self.model.unknown, self.model.state_weights
             for tag in gaz_tags:
                 if tag not in self._gaz_code:
-                    self._gaz_own.append(ids.get("g=" + tag, unknown))
-                    for offset in _NEIGHBOUR_OFFSETS:
-                        self._gaz_near[offset].append(ids.get(f"{offset}g={tag}", unknown))
+                    # Replaced, never grown in place: a tagging thread may hold the old arrays.
+                    self._gaz_own = np.vstack([self._gaz_own, weights[ids.get("g=" + tag, unknown)]])
+                    given = weights[[ids.get(f"{offset}g={tag}", unknown) for offset in _NEIGHBOUR_OFFSETS]]
+                    self._gaz_near = np.concatenate([self._gaz_near, given[None]])
                     self._gaz_code[tag] = len(self._gaz_code)
         return [self._gaz_code[tag] for tag in gaz_tags]
 
@@ -567,49 +563,57 @@ class CrfDecoder:
         if not n:
             return []
         model = self.model
-        unknown = model.unknown
         weights = model.state_weights
         lengths = np.array([hi - lo for lo, hi in windows], dtype=np.intp)
         window = np.repeat(np.arange(len(windows)), lengths)
         position = np.arange(n) - np.repeat(np.array([lo for lo, _ in windows], dtype=np.intp), lengths)
+        after = np.repeat(lengths, lengths) - position - 1  # tokens left in the window after this one
 
         gaz = np.array(self._gaz_codes(gaz_tags), dtype=np.intp)
+        gaz_own, gaz_near = self._gaz_own, self._gaz_near
         with self._lock:
-            rows = self._rows(surfaces)
-            index = np.array(rows, dtype=np.intp)
-            scores = self._own[index]  # copies: safe to use after the lock is released
-            near = {offset: table[index] for offset, table in self._near.items()}
-        gaz_own = np.array(self._gaz_own, dtype=np.intp)
-        scores += weights[gaz_own[gaz]]
-        everything = np.arange(n)
-        for offset in _NEIGHBOUR_OFFSETS:
-            other = np.clip(everything + offset, 0, n - 1)
-            inside = (everything + offset == other) & (window[other] == window)
-            # In order: what the neighbour gives, then its gazetteer tag; outside the window
-            # the single "<edge>" attribute (padding is the all-zero row).
-            columns = np.concatenate(
-                [near[offset][other], np.array(self._gaz_near[offset], dtype=np.intp)[gaz[other]][:, None]],
-                axis=1,
-            )
-            columns[~inside] = unknown
-            columns[~inside, 0] = self._edge[offset]
-            for column in columns.T:
-                scores += weights[column]
-        bigram = np.full(n, unknown, dtype=np.intp)
-        bigram_next = np.full(n, unknown, dtype=np.intp)
+            index = np.array(self._rows(surfaces), dtype=np.intp)
+            # The rows of these words never change in these arrays (growing or resetting the
+            # tables makes new ones), so they can be read after the lock is released.
+            own, near = self._own, self._near
+        scores = own[index]
+        scores += gaz_own[gaz]
+        # given[j, k]: what token j gives the token at -offset k from it, plus its gazetteer tag
+        given = near[index]
+        given += gaz_near[gaz]
+        from_neighbour = np.empty_like(scores)
+        for column, offset in enumerate(_NEIGHBOUR_OFFSETS):
+            # token i takes given[i + offset]; outside the window the single "<edge>" attribute
+            if offset < 0:
+                from_neighbour[-offset:] = given[: n + offset, column]
+                from_neighbour[position < -offset] = self._edge[column]
+            else:
+                from_neighbour[: n - offset] = given[offset:, column]
+                from_neighbour[after < offset] = self._edge[column]
+            scores += from_neighbour
+        # Bigrams are rare: add the weights where one is known (adding the zero row elsewhere
+        # would change nothing), first every "bi=", then every "bi+=", as crfsuite's order has it.
         seconds = list(map(self._bigrams.get, keys))  # by second word, for pairs led by each key
-        starts = position.tolist()
+        at_start = (position == 0).tolist()
+        pairs = []
         for i in [i for i, by_second in enumerate(seconds) if by_second is not None]:
-            if i + 1 < n and starts[i + 1]:
+            if i + 1 < n and not at_start[i + 1]:
                 found = seconds[i].get(keys[i + 1])
                 if found is not None:
-                    bigram[i + 1], bigram_next[i] = found
-        scores += weights[bigram]
-        scores += weights[bigram_next]
-        scores += weights[np.where(position == 0, self._bos, unknown)]
+                    pairs.append((i, *found))
+        if pairs:
+            firsts = np.array([i for i, _, _ in pairs], dtype=np.intp)
+            scores[firsts + 1] += weights[[bigram for _, bigram, _ in pairs]]
+            scores[firsts] += weights[[bigram_next for _, _, bigram_next in pairs]]
+        scores[position == 0] += weights[self._bos]
         labels = _viterbi(scores, model.transitions, window, position, lengths)
         names = model.labels
         return [names[label] for label in labels.tolist()]
+
+
+def _summed(weights: np.ndarray, lists: Sequence[list[int]], fill: int) -> np.ndarray:
+    """Per list, the sum of its attributes' weight rows, added left to right."""
+    return weights[_padded(lists, fill)].cumsum(axis=1)[:, -1]
 
 
 def _padded(lists: Sequence[list[int]], fill: int) -> np.ndarray:
@@ -617,50 +621,79 @@ def _padded(lists: Sequence[list[int]], fill: int) -> np.ndarray:
     return np.array([ids + [fill] * (width - len(ids)) for ids in lists], dtype=np.intp)
 
 
+def _lanes(lengths: Sequence[int]) -> tuple[list[int], list[int], int]:
+    """Windows packed end to end into as few lanes as hold them, each lane no longer than the
+    longest window (first fit, longest first): (lane of each window, its first step in the
+    lane, number of lanes). A text's windows are sentences of very different lengths; run
+    side by side, most of the work would be padding after the short ones."""
+    capacity = max(lengths)
+    lane_of, start_of = [0] * len(lengths), [0] * len(lengths)
+    used: list[int] = []
+    for index in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        length = lengths[index]
+        lane = next((lane for lane, filled in enumerate(used) if filled + length <= capacity), len(used))
+        if lane == len(used):
+            used.append(0)
+        lane_of[index], start_of[index] = lane, used[lane]
+        used[lane] += length
+    return lane_of, start_of, len(used)
+
+
 def _viterbi(
     scores: np.ndarray, transitions: np.ndarray, window: np.ndarray, position: np.ndarray, lengths: np.ndarray
 ) -> np.ndarray:
     """Best label path of every window, as crfsuite's crf1d_viterbi computes it: the same
     additions in the same order, and ties go to the lowest label id (np.argmax's first max
-    is crfsuite's strict ``<``). All windows advance together, one position per step."""
-    n_windows, n_labels, longest = len(lengths), transitions.shape[0], int(lengths.max())
-    state = np.zeros((longest, n_windows, n_labels))
-    state[position, window] = scores
-    state = state.reshape(longest, n_windows * n_labels)
-    # history[t, w*L + j]: best score of window w's paths that end in label j at position t
-    history = np.empty((longest, n_windows * n_labels))
+    is crfsuite's strict ``<``). Windows are packed into lanes (``_lanes``) and all lanes
+    advance together, one position per step; where a window starts inside a lane the path
+    score restarts from its first token's state scores, as crfsuite starts each sequence."""
+    n_labels, longest = transitions.shape[0], int(lengths.max())
+    lane_list, first_list, n_lanes = _lanes(lengths.tolist())
+    lane_of, first_of = np.array(lane_list, dtype=np.intp), np.array(first_list, dtype=np.intp)
+    lane, step = lane_of[window], first_of[window] + position
+    state = np.zeros((longest, n_lanes, n_labels))
+    state[step, lane] = scores
+    state = state.reshape(longest, n_lanes * n_labels)
+    # history[t, l*L + j]: best score of lane l's paths (its current window) that end in label j at step t
+    history = np.empty((longest, n_lanes * n_labels))
     history[0] = state[0]
-    # candidates[i, w*L + j] = history[t-1, w*L + i] + transitions[i, j]; the max over i
+    # candidates[i, l*L + j] = history[t-1, l*L + i] + transitions[i, j]; the max over i
     # reduces the outer axis, which numpy does as whole-row maximums.
     spread = np.repeat(
-        (np.arange(n_windows)[None, :, None] * n_labels + np.arange(n_labels)[:, None, None]),
+        (np.arange(n_lanes)[None, :, None] * n_labels + np.arange(n_labels)[:, None, None]),
         n_labels,
         axis=2,
-    ).reshape(n_labels, n_windows * n_labels)
-    moves = np.tile(transitions, (1, n_windows))
-    candidates = np.empty((n_labels, n_windows * n_labels))
+    ).reshape(n_labels, n_lanes * n_labels)
+    moves = np.tile(transitions, (1, n_lanes))
+    candidates = np.empty((n_labels, n_lanes * n_labels))
+    restarts: dict[int, list[int]] = {}  # step -> columns of the lanes where a window starts
+    for lane_index, first in zip(lane_list, first_list, strict=True):
+        if first:
+            restarts.setdefault(first, []).extend(range(lane_index * n_labels, (lane_index + 1) * n_labels))
     for t in range(1, longest):
         np.take(history[t - 1], spread, out=candidates)
         candidates += moves
         np.maximum.reduce(candidates, axis=0, out=history[t])
+        columns = restarts.get(t)
+        if columns:
+            history[t, columns] = 0.0  # 0.0 + state is the state, bit for bit
         history[t] += state[t]
     # Back-pointers are recomputed for the labels on the path only, from the same sums:
     # cheaper than keeping an argmax for every label at every step.
-    every = np.arange(n_windows)
-    last = lengths - 1
-    by_window = history.reshape(longest, n_windows, n_labels)
-    final = by_window[last, every].argmax(axis=1)
-    ending_at: dict[int, list[int]] = {}
+    by_lane = history.reshape(longest, n_lanes, n_labels)
+    last = first_of + lengths - 1
+    final = by_lane[last, lane_of].argmax(axis=1)
+    ending_at: dict[int, list[int]] = {}  # step -> windows whose last token is there
     for index, end in enumerate(last.tolist()):
         ending_at.setdefault(end, []).append(index)
-    path = np.zeros((longest, n_windows), dtype=np.intp)
+    path = np.zeros((longest, n_lanes), dtype=np.intp)
     into = transitions.T
-    current = final.copy()
+    current = np.zeros(n_lanes, dtype=np.intp)
     for t in range(longest - 1, 0, -1):
         ending = ending_at.get(t)
         if ending:  # a window's path starts at its last token
-            current[ending] = final[ending]
-        current = (by_window[t - 1] + into[current]).argmax(axis=1)
+            current[lane_of[ending]] = final[ending]
+        current = (by_lane[t - 1] + into[current]).argmax(axis=1)
         path[t - 1] = current
-    path[last, every] = final
-    return path[position, window]
+    path[last, lane_of] = final
+    return path[step, lane]
