@@ -71,6 +71,7 @@ from akhbar.schemas import (
     TEMPLATE_STATE,
     Reject,
 )
+from akhbar.schemas.rows import story_partition_date
 
 log = logging.getLogger("akhbar")
 
@@ -296,14 +297,6 @@ def _read_rows(output: str, path: str) -> list[dict]:
     return [{**row, **values} for row in rows]
 
 
-def story_date(first_seen: datetime | None, member_dates) -> str | None:
-    """A story's partition date: that of its earliest article (whose date already falls back to the fetch date)."""
-    dates = sorted(d for d in member_dates if d)
-    if dates:
-        return dates[0]
-    return first_seen.strftime("%Y-%m-%d") if first_seen else None
-
-
 def _story_facts(output: str, story_files: list[str]) -> dict[str, tuple[list[str], datetime | None]]:
     """``merged_from`` and ``story_first_seen`` of the stories rows already written, by story id.
 
@@ -340,7 +333,7 @@ def _rebuild_stories(output: str, run_id: str, articles_files: list[str],
         merged_from, prior_first_seen = facts.get(story_id, ((), None))
         story = story_row(story_id, story_members, merged_from=merged_from, prior_first_seen=prior_first_seen)
         story["run_id"] = run_id
-        story["date"] = story_date(story["first_seen"], (m.get("date") for m in story_members)) or "1970-01-01"
+        story["date"] = story_partition_date((m.get("date") for m in story_members), story["first_seen"]) or "1970-01-01"
         by_date[story["date"]].append(story)
     for date, stories in sorted(by_date.items()):
         directory = partition_dir(output, "stories", STORIES, (date,))

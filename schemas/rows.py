@@ -8,7 +8,7 @@ from another record, one edit here; the stages call these builders and never lis
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -66,15 +66,22 @@ def feed_state_row(
     return row
 
 
+def story_partition_date(member_dates: Iterable[str | None], first_seen: datetime | None = None) -> str | None:
+    """A story's partition date: that of its earliest article (whose own date already falls back
+    to the fetch day), else the day of ``first_seen``. The one rule for batch, stream and repair."""
+    dates = [d for d in member_dates if d]
+    if dates:
+        return min(dates)
+    return first_seen.strftime("%Y-%m-%d") if first_seen else None
+
+
 def stamp_story(story: Mapping[str, Any], run_id: str) -> dict:
     """A story row as written by ``run_id``, in the partition of its earliest article.
 
     The grouping step dates a story like its earliest article (whose ``date`` falls back to the
     fetch day); ``first_seen`` decides only for rows that came without a date.
     """
-    first_seen = story.get("first_seen")
-    date = story.get("date") or (first_seen.strftime("%Y-%m-%d") if first_seen else None)
-    return {**story, "run_id": run_id, "date": date}
+    return {**story, "run_id": run_id, "date": story.get("date") or story_partition_date((), story.get("first_seen"))}
 
 
 def entry_hints(entry: FeedEntry | None) -> dict:

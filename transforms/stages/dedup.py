@@ -47,7 +47,7 @@ from apache_beam.transforms import userstate
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration
 
-from akhbar.schemas.rows import RECENT_ARTICLE_COLUMNS
+from akhbar.schemas.rows import RECENT_ARTICLE_COLUMNS, story_partition_date
 from akhbar.transforms.memory.rowpack import pack, unpack
 from akhbar.transforms.stages import metrics
 from akhbar.transforms.stages.metrics import counter
@@ -237,7 +237,7 @@ class _StoryRowFn(beam.DoFn):
             prior_first_seen=_only(joined.get("prior_first_seen", ())),
         )
         # Dated like its earliest article, whose date already falls back to the fetch date.
-        row["date"] = min((m["date"] for m in members if m.get("date")), default=None)
+        row["date"] = story_partition_date(m.get("date") for m in members)
         yield row
 
 
@@ -415,13 +415,12 @@ class DeduplicateWindowFn(beam.DoFn):
             memory.add({**_slim(article), "_seen": seen})
             yield article
         # A story is dated like its earliest article, whose date already falls back to the fetch date.
-        story_dates: dict[str, str] = {}
+        member_dates: dict[str, list[str | None]] = {}
         for article in result.articles:
-            if article.get("story_id") and article.get("date"):
-                known = story_dates.get(article["story_id"])
-                story_dates[article["story_id"]] = min(known, article["date"]) if known else article["date"]
+            member_dates.setdefault(article.get("story_id"), []).append(article.get("date"))
         for story in result.stories:
-            yield pvalue.TaggedOutput("stories", {**story, "date": story_dates.get(story["story_id"])})
+            date = story_partition_date(member_dates.get(story["story_id"], ()))
+            yield pvalue.TaggedOutput("stories", {**story, "date": date})
         expiry.set(timestamp + Duration(seconds=self._ttl))
 
     @userstate.on_timer(MEMORY_EXPIRY)
