@@ -380,7 +380,8 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
     meta_authors = [v for key in ("author", "article:author", "dc.creator", "dcterms.creator", "sailthru.author",
                                   "parsely-author", "byl") for v in meta_values.get(key, ())]
 
-    if not with_body:
+    def facts(**from_body) -> PageFacts:
+        # What the head gave, with what the body gave when it was read (``headline`` as it is then).
         return PageFacts(
             dates=tuple(dates),
             stated_offsets=tuple(offsets),
@@ -388,9 +389,12 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
             meta_authors=tuple(meta_authors),
             site_names=tuple(dict.fromkeys(n.strip().lstrip("@") for n in site_names if n.strip())),
             headline=headline,
-            body_read=False,
             country=country,
+            **from_body,
         )
+
+    if not with_body:
+        return facts(body_read=False)
     marked = _walk(tree)
     # schema.org microdata and Dublin Core RDFa on any element («<span property="dc:date" content=…>»).
     for element in marked.published_props:
@@ -464,16 +468,7 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
         text = _text(element, 200)
         if text and len(text) <= 200 and not in_chrome(element):
             byline_texts.append(text)
-    return PageFacts(
-        dates=tuple(dates),
-        stated_offsets=tuple(offsets),
-        json_ld_authors=tuple(json_ld_authors),
-        byline_texts=tuple(byline_texts),
-        meta_authors=tuple(meta_authors),
-        site_names=tuple(dict.fromkeys(n.strip().lstrip("@") for n in site_names if n.strip())),
-        headline=headline,
-        country=country,
-    )
+    return facts(byline_texts=tuple(byline_texts))
 
 
 _URL_DATE = re.compile(
