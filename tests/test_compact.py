@@ -79,7 +79,43 @@ def test_compaction_merges_each_partition_into_one_sorted_file(tmp_path):
         assert published == sorted(published) and count == 1
     # Nothing left to do the second time.
     assert compact(output, ["articles"])["articles"].partitions == 0
+    # The swapped-out files wait under state/compact/retired-… for readers still listing them ...
+    (retired,) = os.listdir(os.path.join(output, "state", "compact"))
+    assert retired.startswith("retired-")
+    kept = [n for _, _, names in os.walk(os.path.join(output, "state", "compact")) for n in names]
+    assert len(kept) == DAYS * len(TOPICS) * FILES_PER_PARTITION
+    # ... and go once they are older than --keep-old-minutes.
+    compact(output, ["articles"], keep_old_minutes=0)
     assert not os.path.exists(os.path.join(output, "state", "compact"))
+
+
+def test_retired_files_are_deleted_only_after_the_keep_time(tmp_path):
+    from akhbar.pipelines.compact import clear_staging
+
+    output = str(tmp_path)
+    _write_runs(output)
+    compact(output, ["articles"], token="first")
+    staging = os.path.join(output, "state", "compact")
+    (retired,) = os.listdir(staging)
+    os.makedirs(os.path.join(staging, "killed-midway", "articles"))  # a merged copy never swapped in
+    clear_staging(output, keep_old_minutes=60, now=time.time() + 59 * 60)
+    assert os.listdir(staging) == [retired]
+    clear_staging(output, keep_old_minutes=60, now=time.time() + 61 * 60)
+    assert not os.path.exists(staging)
+
+
+def test_a_reader_that_opened_a_partition_before_its_swap_still_lists_every_old_file(tmp_path):
+    """The cause of a silent gap once seen in CI: the reader's directory handle follows the old
+    directory through the exchange, so deleting its files at once left it listing nothing."""
+    output = str(tmp_path)
+    _write_runs(output)
+    partition = os.path.join(output, "articles", "date=2024-11-01", "topic=politics")
+    before = sorted(os.listdir(partition))
+    with os.scandir(partition) as opened_before_swap:  # opendir now, read the entries after the swap
+        compact(output, ["articles"])
+        listed = sorted(entry.name for entry in opened_before_swap)
+    assert listed == before and len(listed) == FILES_PER_PARTITION
+    assert [n for n in os.listdir(partition) if n.endswith(".parquet")] != before
 
 
 def test_older_than_leaves_recent_partitions_alone(tmp_path):
@@ -94,12 +130,6 @@ def test_older_than_leaves_recent_partitions_alone(tmp_path):
     assert per_day["2024-11-03"] == {FILES_PER_PARTITION}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open race: in a clean-clone CI run (2026-12-03) one read of 37 during compaction counted 660 of "
-    "720 rows (one partition's 60 rows missing) although each partition is swapped with renameat2; the cause "
-    "is not found yet (see the compact module docstring). Must pass before issue 13 closes.",
-)
 def test_readers_during_compaction_never_see_a_row_twice_or_miss_one(tmp_path):
     output = str(tmp_path)
     total = _write_runs(output)
@@ -152,7 +182,8 @@ def test_a_compaction_killed_before_its_swap_loses_nothing_and_the_next_one_fini
     assert finished.returncode == 0, finished.stderr
     assert _ids(output) == before
     assert set(_files_per_partition(output).values()) == {1}
-    assert not os.path.exists(os.path.join(output, "state", "compact"))
+    # The killed run's unswapped copy is gone; only this run's swapped-out files wait for readers.
+    assert [n.startswith("retired-") for n in os.listdir(os.path.join(output, "state", "compact"))] == [True]
 
 
 def test_files_of_an_older_schema_version_merge_with_nulls(tmp_path):
