@@ -72,6 +72,12 @@ NAME_MAX_FREQUENCY_BAND = 11
 PROCLITIC_WORD_MIN_BAND = 8
 GAZETTEER_MAX_FREQUENCY_BAND = 12
 TYPES = ("PER", "ORG", "LOC", "MISC")
+# Steps after the model, in the order they run: multi-word gazetteer names replacing model
+# pieces of them, names after titles, gazetteer names the model left untagged, recurrences of
+# names tagged once.
+STEPS = ("override", "titles", "fill", "repeats")
+# (first token, end token, proclitic letters in the first token, type, step that found it)
+Span = tuple[int, int, int, str, str]
 
 # Latin letters as Arabic outlets spell them out in designations (إس-400, إف-35, إم إتش 17).
 LATIN_LETTER_NAMES = {
@@ -269,11 +275,38 @@ class EntityRecognizer:
         return self.extract(keys, [word_shape(t.text) for t in tokens], gazetteer_tags(self.gazetteer, keys))
 
     # -- recognition -----------------------------------------------------------------------
-    def recognize(self, text: str, use_patterns: bool = True, use_gazetteer: bool = True) -> list[dict]:
+    def recognize(
+        self,
+        text: str,
+        use_patterns: bool = True,
+        use_gazetteer: bool = True,
+        steps: Iterable[str] | None = None,
+    ) -> list[dict]:
         """Mentions as {"text", "start", "end", "type", "canonical", "display"}, in text order.
 
         ``text[start:end] == mention["text"]``; proclitics (و ب ل ف ك) are outside the span.
+        ``steps`` (default: all of ``STEPS``) chooses the post-processing steps run after the
+        model; ``use_patterns``/``use_gazetteer`` False drop the title / gazetteer steps.
         """
+        mentions = self.traced(text, use_patterns, use_gazetteer, steps)
+        for mention in mentions:
+            del mention["step"]
+        return mentions
+
+    def traced(
+        self,
+        text: str,
+        use_patterns: bool = True,
+        use_gazetteer: bool = True,
+        steps: Iterable[str] | None = None,
+    ) -> list[dict]:
+        """``recognize``, each mention with the ``step`` that produced it ("model" or one of
+        ``STEPS``): for measuring what each step adds or costs."""
+        chosen = set(STEPS if steps is None else steps)
+        if not use_patterns:
+            chosen.discard("titles")
+        if not use_gazetteer:
+            chosen -= {"override", "fill"}
         if not text or not text.strip():
             return []
         text_view = text[:MAX_CHARS]
@@ -281,7 +314,21 @@ class EntityRecognizer:
         if not surfaces:
             return []
         keys = token_keys(surfaces)
-        windows = self._windows(text_view, surfaces, starts)
+        spans = self._spans(text_view, surfaces, starts, keys, chosen)
+        spans.sort()
+        mentions = [self._mention(text_view, surfaces, starts, ends, keys, *span) for span in spans]
+        self._add_displays(mentions)
+        return mentions
+
+    def _spans(
+        self,
+        text: str,
+        surfaces: Sequence[str],
+        starts: Sequence[int],
+        keys: Sequence[str],
+        steps: set[str],
+    ) -> list[Span]:
+        windows = self._windows(text, surfaces, starts)
         found = [self.gazetteer.find(keys[lo:hi]) for lo, hi in windows]
         if self.decoder is not None:
             gaz_tags = ["O"] * len(keys)
@@ -291,11 +338,15 @@ class EntityRecognizer:
                     for j in range(lo + first + 1, lo + end):
                         gaz_tags[j] = "I-" + typ
             labels = self.decoder.tag(surfaces, keys, gaz_tags, windows)
-        spans: list[tuple[int, int, int, str]] = []  # (first token, end token, proclitic letters, type)
+        spans: list[Span] = []
         for (lo, hi), gaz in zip(windows, found, strict=True):
             window_keys = keys[lo:hi]
-            model_spans = self._decode(window_keys, labels[lo:hi]) if self.decoder is not None else []
-            if use_gazetteer:
+            model_spans = (
+                [(*span, "model") for span in self._decode(window_keys, labels[lo:hi])]
+                if self.decoder is not None
+                else []
+            )
+            if "override" in steps:
                 # A curated name of several tokens («أس 400») beats model spans of another type
                 # wholly inside it («إس» as LOC): the model saw a piece, the list the whole name.
                 for first, end, prefix, typ, _display in gaz:
@@ -311,58 +362,56 @@ class EntityRecognizer:
                         and (lost_head or all(s[3] != typ for s in inside))
                     ):
                         model_spans = [s for s in model_spans if s not in inside]
-                        model_spans.append((first, end, prefix, typ))
+                        model_spans.append((first, end, prefix, typ, "override"))
             taken = [False] * (hi - lo)
-            for first, end, prefix, typ in model_spans:
-                spans.append((lo + first, lo + end, prefix, typ))
+            for first, end, prefix, typ, step in model_spans:
+                spans.append((lo + first, lo + end, prefix, typ, step))
                 for j in range(first, end):
                     taken[j] = True
-            if use_patterns:
+            if "titles" in steps:
                 for first, end in self._title_names(window_keys, taken):
-                    spans.append((lo + first, lo + end, 0, "PER"))
+                    spans.append((lo + first, lo + end, 0, "PER", "titles"))
                     for j in range(first, end):
                         taken[j] = True
-            if use_gazetteer:
+            if "fill" in steps:
                 for first, end, prefix, typ, _display in gaz:
                     if not any(taken[first:end]) and (
                         end - first > 1 or self._rare_enough(window_keys[first])
                     ):
-                        spans.append((lo + first, lo + end, prefix, typ))
+                        spans.append((lo + first, lo + end, prefix, typ, "fill"))
         spans = [span for span in spans if not _latin_gloss(surfaces, span[0], span[1])]
-        spans.extend(self._repeat_mentions(keys, spans))
-        spans.sort()
-        mentions = [self._mention(text_view, surfaces, starts, ends, *span) for span in spans]
-        self._add_displays(mentions)
-        return mentions
+        if "repeats" in steps:
+            spans.extend(self._repeat_mentions(keys, spans))
+        return [
+            (first, end, self._lam_cut(keys[first], prefix)[0], typ, step)
+            for first, end, prefix, typ, step in spans
+        ]
 
     def _add_displays(self, mentions: list[dict]) -> None:
         """``display`` of every mention: the curated form of a known name, else the article's
         most frequent spelling of its canonical name."""
         spellings: dict[str, list[str]] = {}
         for mention in mentions:
-            spellings.setdefault(mention["canonical"], []).append(spelling(mention["text"]))
+            spellings.setdefault(mention["canonical"], []).append(spelling(mention["name"]))
         chosen: dict[str, str | None] = {}
         for mention in mentions:
             canonical = mention["canonical"]
             if canonical not in chosen:
-                known = self.display_by_key.get(canonical_key(mention["text"]))
+                known = self.display_by_key.get(canonical_key(mention["name"]))
                 chosen[canonical] = known[1] if known else most_frequent_display(spellings[canonical])
             mention["display"] = chosen[canonical] or canonical
+            del mention["name"]
 
-    def _repeat_mentions(
-        self, keys: Sequence[str], spans: Sequence[tuple[int, int, int, str]]
-    ) -> list[tuple[int, int, int, str]]:
+    def _repeat_mentions(self, keys: Sequence[str], spans: Sequence[Span]) -> list[Span]:
         """One article names one thing one way: a name tagged once is tagged where it recurs
         untagged (a proclitic allowed on its first word), with the type it got first."""
         known: dict[tuple[str, ...], str] = {}
         later: dict[tuple[str, ...], str] = {}
         taken = [False] * len(keys)
-        for first, end, prefix, typ in spans:
+        for first, end, prefix, typ, _step in spans:
             for j in range(first, end):
                 taken[j] = True
-            head = keys[first]
-            if prefix:
-                head = next((form for consumed, form in strip_proclitics(head) if consumed == prefix), head)
+            head = self._lam_cut(keys[first], prefix)[1]
             words = (head, *keys[first + 1 : end])
             if len(words) > 1 or (len(head) >= 3 and head not in self.stop and head not in self.titles):
                 known.setdefault(words, typ)
@@ -408,7 +457,7 @@ class EntityRecognizer:
                     for length in range(min(longest, len(keys) - index), 0, -1):
                         words = (form, *keys[index + 1 : index + length])
                         if words in known and not any(taken[index : index + length]):
-                            hit = (index, index + length, consumed, known[words])
+                            hit = (index, index + length, consumed, known[words], "repeats")
                             break
                     if hit:
                         break
@@ -572,21 +621,64 @@ class EntityRecognizer:
         surfaces: Sequence[str],
         starts: Sequence[int],
         ends: Sequence[int],
+        keys: Sequence[str],
         first: int,
         end: int,
         prefix: int,
         typ: str,
+        step: str,
     ) -> dict:
         start = starts[first] + surface_offset(surfaces[first], prefix) if prefix else starts[first]
         stop = ends[end - 1]
         surface = text[start:stop]
+        name = surface
+        if self._lam_cut(keys[first], prefix)[1] != keys[first][prefix:]:
+            # «للأمم المتحدة» is read as «الأمم المتحدة»: the span keeps «لل» (it cannot be cut
+            # between the lams), the canonical and display come from the ال form.
+            name = "ا" + surface[surface_offset(surface, 1) :]
         return {
             "text": surface,
             "start": start,
             "end": stop,
             "type": typ,
-            "canonical": self.canonical(surface),
+            "canonical": self.canonical(name),
+            "name": name,
+            "step": step,
         }
+
+    def _lam_cut(self, key: str, prefix: int) -> tuple[int, str]:
+        """(proclitic letters, first word of the name as written alone) for a name that starts
+        ``prefix`` letters into the token ``key``, with «لل» read right.
+
+        «للأمم» is ل + الأمم: the alef of ال is not written after the preposition ل, so no name
+        starts after the first ل (not «لأمم»); the span keeps «لل» and the word alone is «الأمم».
+        «للبنان» is ل + لبنان, a name that itself begins with ل. The second reading is taken when
+        the word without the first ل is a listed name, or is more frequent in news text than its
+        ال form; otherwise the first (far more common).
+        """
+        rest = key[prefix:]
+        if len(rest) < 4 or rest[0] != "ل":
+            return prefix, rest
+        if rest[1] == "ل" and len(rest) > 4:
+            prefix, rest = prefix + 1, rest[1:]  # cut before the lams («|للأمم»): as if after the first
+        elif not (prefix and key[prefix - 1] == "ل" and key[: prefix - 1] in ("", "و", "ف")):
+            return prefix, rest  # no «لل» at the cut
+        if self._plain_after_lam(rest):
+            return prefix, rest
+        return prefix - 1, "ا" + rest
+
+    def _plain_after_lam(self, word: str) -> bool:
+        """Whether ``word`` (after a proclitic ل, itself beginning with ل) is a word of its own
+        rather than an ال word that lost its alef."""
+        definite = "ا" + word
+        by_first = self.gazetteer.by_first
+        if word in by_first or definite in by_first:
+            return word in by_first
+        return self._band(word) > self._band(definite)
+
+    def _band(self, key: str) -> int:
+        """Frequency band (log2 count) of a word in the unlabelled news behind the word classes."""
+        return int(self.classes.get(key, ("", "", "0"))[-1])
 
     def canonical(self, name: str) -> str:
         """Display name shared by all spelling variants of ``name``."""
