@@ -469,3 +469,57 @@ def test_a_lil_name_found_again_by_repetition_keeps_the_lams(recognizer: EntityR
         pytest.skip("the model did not tag the first mention")
     assert "للجزيرة" in spans and "لجزيرة" not in spans, spans
     assert spans["للجزيرة"]["canonical"] == spans["الجزيرة"]["canonical"]
+
+
+# -- repeated mentions: what may spread ------------------------------------------------------
+
+
+def _repeats(
+    recognizer: EntityRecognizer, text: str, seeds: list[tuple[str, str, str]]
+) -> list[tuple[str, str]]:
+    """Mentions ``_repeat_mentions`` adds to ``text`` given seed spans (words, type, step),
+    each seed placed at the first occurrence of its words."""
+    surfaces, _starts, _ends = token_spans(text)
+    keys = token_keys(surfaces)
+    spans = []
+    for words, typ, step in seeds:
+        seed = token_keys(words.split())
+        first = next(i for i in range(len(keys)) if keys[i : i + len(seed)] == seed)
+        spans.append((first, first + len(seed), 0, typ, step))
+    added = recognizer._repeat_mentions(keys, spans)
+    return [(" ".join(surfaces[first:end]), typ) for first, end, _p, typ, _s in added]
+
+
+def test_a_name_recurring_after_a_name_particle_is_part_of_another_name(rules_only: EntityRecognizer) -> None:
+    text = "رحّب حمدان بالقرار. وقال أبو حمدان إن القرار جاء متأخراً، ثم عاد حمدان فأيّده."
+    # «أبو حمدان» is another man (a kunya); the last «حمدان» is the first one again.
+    assert _repeats(rules_only, text, [("حمدان", "PER", "model")]) == [("حمدان", "PER")]
+
+
+def test_a_surname_is_not_taken_from_after_abd(rules_only: EntityRecognizer) -> None:
+    text = "أعلن سامي عبد الرزاق استقالته. وقال الرزاق إن الأمر نهائي."
+    assert _repeats(rules_only, text, [("سامي عبد الرزاق", "PER", "model")]) == []
+
+
+def test_a_name_tagged_with_two_types_is_not_spread(rules_only: EntityRecognizer) -> None:
+    text = (
+        "قال ماركوني إن الشركة ستبيع فرعها. وأعلنت ماركوني أرباحاً قياسية. "
+        "ويتوقع محللون أن تواصل ماركوني التوسع."
+    )
+    keys = token_keys(token_spans(text)[0])
+    first, second, third = [i for i, key in enumerate(keys) if key == "ماركوني"]
+    as_person = (first, first + 1, 0, "PER", "model")
+    as_company = (second, second + 1, 0, "ORG", "model")
+    # The model read it as a person once and a company once: the third mention stays open.
+    assert rules_only._repeat_mentions(keys, [as_person, as_company]) == []
+    # With one reading it spreads to both other mentions.
+    assert [span[:2] for span in rules_only._repeat_mentions(keys, [as_person])] == [
+        (second, second + 1),
+        (third, third + 1),
+    ]
+
+
+def test_a_one_word_title_guess_is_not_spread(rules_only: EntityRecognizer) -> None:
+    text = "وأبدى النجم القطري سروره بالفوز، وعبّر المدرب عن سروره أيضاً."
+    assert _repeats(rules_only, text, [("سروره", "PER", "titles")]) == []
+    assert _repeats(rules_only, text, [("سروره", "PER", "model")]) == [("سروره", "PER")]

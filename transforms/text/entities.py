@@ -224,6 +224,7 @@ class EntityRecognizer:
                 self.multiword_titles.setdefault(words[0], []).append(words)
         self._title_starts = self.titles | self.multiword_titles.keys()
         self.stop = frozenset(normalize_match(w) for w in gazetteer_yaml.get("stop", []))
+        self.name_particles = frozenset(normalize_match(w) for w in gazetteer_yaml.get("name_particles", []))
         # key -> (type, display); match-form word tuples -> (type, display) for the gazetteer.
         self.display_by_key: dict[str, tuple[str, str]] = {}
         entries: dict[tuple[str, ...], tuple[str, str]] = {}
@@ -404,25 +405,39 @@ class EntityRecognizer:
 
     def _repeat_mentions(self, keys: Sequence[str], spans: Sequence[Span]) -> list[Span]:
         """One article names one thing one way: a name tagged once is tagged where it recurs
-        untagged (a proclitic allowed on its first word), with the type it got first."""
-        known: dict[tuple[str, ...], str] = {}
+        untagged (a proclitic allowed on its first word).
+
+        Guards, each a property of names in news text rather than of one name:
+        - the type must be one: a form tagged PER in one place and ORG in another
+          («أندرسون» the accountant, then the firm) is not spread, whichever came first;
+        - a recurrence right after a name particle («عبد», «أبو», «بن») is the end of a longer
+          name («عبد الله» is no mention of «الله»), nor is such an end taken for a surname;
+        - one-word seeds from the title step are not spread (a title pattern's single word
+          is its weakest guess, and an everyday word then spreads over the whole article).
+        """
+        votes: dict[tuple[str, ...], set[str]] = {}
         later: dict[tuple[str, ...], str] = {}
         taken = [False] * len(keys)
-        for first, end, prefix, typ, _step in spans:
+        particles = self.name_particles
+        for first, end, prefix, typ, step in spans:
             for j in range(first, end):
                 taken[j] = True
             head = self._lam_cut(keys[first], prefix)[1]
             words = (head, *keys[first + 1 : end])
-            if len(words) > 1 or (len(head) >= 3 and head not in self.stop and head not in self.titles):
-                known.setdefault(words, typ)
-            if typ == "PER" and len(words) > 1:
+            if len(words) > 1 or (
+                len(head) >= 3 and head not in self.stop and head not in self.titles and step != "titles"
+            ):
+                votes.setdefault(words, set()).add(typ)
+            if typ == "PER" and len(words) > 1 and words[-2] not in particles:
                 # «هريديش تريباثي» ... «وقال تريباثي»: a person named in full is named later by
                 # the surname, when it is no everyday word.
                 surname = words[-1]
                 if len(surname) >= 3 and (self._name_like(surname) or self._rare_definite(surname)):
                     later.setdefault((surname,), typ)
+        known = {words: next(iter(types)) for words, types in votes.items() if len(types) == 1}
         for words, typ in later.items():
-            known.setdefault(words, typ)
+            if words not in votes:
+                known.setdefault(words, typ)
         if not known:
             return []
         longest = max(len(words) for words in known)
@@ -461,9 +476,13 @@ class EntityRecognizer:
                             break
                     if hit:
                         break
+            if hit and index and keys[index - 1] in particles:
+                hit = None
             if hit:
                 added.append(hit)
                 index = hit[1]
+            else:
+                index += 1
         return added
 
     def _windows(self, text: str, surfaces: Sequence[str], starts: Sequence[int]) -> list[tuple[int, int]]:
