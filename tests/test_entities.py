@@ -523,3 +523,40 @@ def test_a_one_word_title_guess_is_not_spread(rules_only: EntityRecognizer) -> N
     text = "وأبدى النجم القطري سروره بالفوز، وعبّر المدرب عن سروره أيضاً."
     assert _repeats(rules_only, text, [("سروره", "PER", "titles")]) == []
     assert _repeats(rules_only, text, [("سروره", "PER", "model")]) == [("سروره", "PER")]
+
+
+# -- title patterns: what may stand in a title's name slot ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وأيّد الرئيس الأميركي منح الحلفاء مهلة إضافية.",  # a verb
+        "وهذه أول مباراة يلعبها النجم البرتغالي خارج ملعبه منذ عامين.",  # an adverb
+        "ورفض الرئيس السوري ترسيم الحدود قبل الانسحاب.",  # a verbal noun
+        "وأشاد رئيس الاتحاد المصري للمصارعة بأداء اللاعبين.",  # ل + a definite noun
+    ],
+)
+def test_common_words_in_a_titles_name_slot_are_no_names(rules_only: EntityRecognizer, text: str) -> None:
+    assert [m for m in rules_only.recognize(text) if m["type"] == "PER"] == []
+
+
+def test_title_names_still_found_when_they_open_like_names(rules_only: EntityRecognizer) -> None:
+    text = "واستقبل الرئيس الأميركي جو بايدن في البيت الأبيض، ثم التقى وزير الخارجية الأوزبكي شوكت قربانوف."
+    assert {m["text"] for m in rules_only.recognize(text) if m["type"] == "PER"} == {
+        "جو بايدن",
+        "شوكت قربانوف",
+    }
+
+
+def test_a_definite_first_name_after_a_nisba_gives_no_half_name(rules_only: EntityRecognizer) -> None:
+    # «إلهام» is not one more descriptor like «الأذربيجاني»: the pattern must not report «علييف» alone.
+    text = "وصل الرئيس الأذربيجاني إلهام علييف إلى العاصمة في زيارة رسمية."
+    assert "علييف" not in {m["text"] for m in rules_only.recognize(text)}
+
+
+def test_name_classes_hold_first_names_not_common_words(rules_only: EntityRecognizer) -> None:
+    assert rules_only.name_classes  # derived from the shipped word classes and gazetteer
+    # match-key forms, as the recogniser looks them up
+    assert all(rules_only._first_name_class(name) for name in ("محمد", "انتوني", "انيس", "الياس"))
+    assert not rules_only._first_name_class("خارج") and not rules_only._first_name_class("منح")

@@ -39,6 +39,7 @@ import bisect
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ MAX_WINDOW_TOKENS = 120
 NAME_MAX_FREQUENCY_BAND = 11
 PROCLITIC_WORD_MIN_BAND = 8
 GAZETTEER_MAX_FREQUENCY_BAND = 12
+# With the shipped classes: 6 of the 64 (56, 20 and 16 hold 3-5 % person-name words, the next
+# three 0.6-0.8 %; every other class under 0.5 %).
+NAME_CLASS_MIN_SHARE = 0.005
 TYPES = ("PER", "ORG", "LOC", "MISC")
 # Steps after the model, in the order they run: multi-word gazetteer names replacing model
 # pieces of them, names after titles, gazetteer names the model left untagged, recurrences of
@@ -210,6 +214,24 @@ def _latin_gloss(surfaces: Sequence[str], first: int, end: int) -> bool:
     return first > 0 and surfaces[first - 1] == "(" and end < len(surfaces) and surfaces[end] == ")"
 
 
+def _name_classes(classes: dict[str, tuple[str, ...]], people: Any) -> frozenset[tuple[int, str]]:
+    """Word classes where person names gather, as (granularity, class): coarse classes of which
+    at least ``NAME_CLASS_MIN_SHARE`` of the words are words of the gazetteer's person names,
+    and fine classes holding any such word. Derived from the shipped word classes and
+    gazetteer, so it follows them when either is rebuilt."""
+    words = {
+        word
+        for entry in _entries(people)
+        for form in entry.split("|")
+        for word in normalize_match(form).split()
+    }
+    known = [classes[word] for word in words if word in classes]
+    in_class = Counter(found[0] for found in known)
+    size = Counter(value[0] for value in classes.values())
+    coarse = {(0, c) for c, count in in_class.items() if count / size[c] >= NAME_CLASS_MIN_SHARE}
+    return frozenset(coarse | {(1, found[1]) for found in known})
+
+
 class EntityRecognizer:
     """CRF + title patterns + gazetteer. Build once (``default()``), call ``recognize`` per text."""
 
@@ -252,6 +274,7 @@ class EntityRecognizer:
                 self.heads[key] = typ
                 self.heads.setdefault("ال" + key, typ)
         self.extract = FeatureExtractor(self.titles, self.classes, self.heads)
+        self.name_classes = _name_classes(self.classes, gazetteer_yaml.get("PER", {}))
         # Decoding reproduces pycrfsuite's Tagger.tag from the model's weights (see
         # akhbar.transforms.text.ner_features.CrfDecoder) and is thread-safe: one recogniser serves all
         # threads of a worker.
@@ -582,6 +605,8 @@ class EntityRecognizer:
                 and cursor - title_end < 3
                 and keys[cursor].startswith("ال")
                 and keys[cursor] not in self.stop
+                # after a nisba, an ال word that is none is the name («الأذربيجاني إلهام»)
+                and not (nisba and not keys[cursor].endswith("ي"))
             ):
                 nisba = nisba or keys[cursor].endswith("ي")
                 cursor += 1
@@ -594,10 +619,19 @@ class EntityRecognizer:
                 and self._name_like(keys[cursor])
             ):
                 cursor += 1
+            if cursor > start and not self._first_name_class(keys[start]):
+                cursor = start  # «النجم القطري سروره»: a common word in a title's slot
             if cursor > start:
                 found.append((start, cursor))
             index = max(cursor, index + 1)
         return found
+
+    def _first_name_class(self, key: str) -> bool:
+        """A word that can open a person's name: too rare to have a word class, or in a class
+        where first names gather («محمد», «جو», «أنتوني», «خلوصي»), not in the classes of
+        verbs, adverbs and nouns that also follow a title («خارج», «قائلا», «منح»)."""
+        classes = self.classes.get(key)
+        return classes is None or (0, classes[0]) in self.name_classes or (1, classes[1]) in self.name_classes
 
     def _rare_definite(self, key: str) -> bool:
         """«الكاظمي», «الجرموزي»: a family name with the article, as rare as a name is."""
@@ -628,6 +662,8 @@ class EntityRecognizer:
             return False
         if int(self.classes.get(key, ("", "", "0"))[-1]) > NAME_MAX_FREQUENCY_BAND:
             return False
+        if key.startswith("لل") and self._lam_cut(key, 0)[1] != key:
+            return False  # «للمصارعة»: ل + a definite noun, no name word
         # «ومساعده», «لمركز»: a common word behind a proclitic is not a name either.
         return not any(
             int(self.classes.get(form, ("", "", "0"))[-1]) >= PROCLITIC_WORD_MIN_BAND
