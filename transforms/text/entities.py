@@ -214,22 +214,22 @@ def _latin_gloss(surfaces: Sequence[str], first: int, end: int) -> bool:
     return first > 0 and surfaces[first - 1] == "(" and end < len(surfaces) and surfaces[end] == ")"
 
 
-def _name_classes(classes: dict[str, tuple[str, ...]], people: Any) -> frozenset[tuple[int, str]]:
-    """Word classes where person names gather, as (granularity, class): coarse classes of which
-    at least ``NAME_CLASS_MIN_SHARE`` of the words are words of the gazetteer's person names,
-    and fine classes holding any such word. Derived from the shipped word classes and
-    gazetteer, so it follows them when either is rebuilt."""
-    words = {
-        word
-        for entry in _entries(people)
-        for form in entry.split("|")
-        for word in normalize_match(form).split()
-    }
-    known = [classes[word] for word in words if word in classes]
+def _name_classes(classes: dict[str, tuple[str, ...]], words: Iterable[str]) -> frozenset[tuple[int, str]]:
+    """Word classes where the given name words gather, as (granularity, class): coarse classes
+    of which at least ``NAME_CLASS_MIN_SHARE`` of the words are among them, and fine classes
+    holding any of them. Derived from the shipped word classes and gazetteer, so it follows
+    them when either is rebuilt."""
+    known = [classes[word] for word in set(words) if word in classes]
     in_class = Counter(found[0] for found in known)
     size = Counter(value[0] for value in classes.values())
     coarse = {(0, c) for c, count in in_class.items() if count / size[c] >= NAME_CLASS_MIN_SHARE}
     return frozenset(coarse | {(1, found[1]) for found in known})
+
+
+def _in_classes(classes: dict[str, tuple[str, ...]], key: str, wanted: frozenset[tuple[int, str]]) -> bool:
+    """Whether ``key`` is too rare to have a word class, or falls in one of ``wanted``."""
+    found = classes.get(key)
+    return found is None or (0, found[0]) in wanted or (1, found[1]) in wanted
 
 
 class EntityRecognizer:
@@ -274,7 +274,15 @@ class EntityRecognizer:
                 self.heads[key] = typ
                 self.heads.setdefault("ال" + key, typ)
         self.extract = FeatureExtractor(self.titles, self.classes, self.heads)
-        self.name_classes = _name_classes(self.classes, gazetteer_yaml.get("PER", {}))
+        # Every word of a listed person name: first names gather in a few classes.
+        self.name_classes = _name_classes(
+            self.classes,
+            (
+                word
+                for entry in _entries(gazetteer_yaml.get("PER", {}))
+                for word in normalize_match(entry.replace("|", " ")).split()
+            ),
+        )
         # Decoding reproduces pycrfsuite's Tagger.tag from the model's weights (see
         # akhbar.transforms.text.ner_features.CrfDecoder) and is thread-safe: one recogniser serves all
         # threads of a worker.
@@ -628,10 +636,9 @@ class EntityRecognizer:
 
     def _first_name_class(self, key: str) -> bool:
         """A word that can open a person's name: too rare to have a word class, or in a class
-        where first names gather («محمد», «جو», «أنتوني», «خلوصي»), not in the classes of
-        verbs, adverbs and nouns that also follow a title («خارج», «قائلا», «منح»)."""
-        classes = self.classes.get(key)
-        return classes is None or (0, classes[0]) in self.name_classes or (1, classes[1]) in self.name_classes
+        where the gazetteer's person names gather («محمد», «جو», «أنتوني», «خلوصي»), not in the
+        classes of verbs, adverbs and nouns that also follow a title («خارج», «منح»)."""
+        return _in_classes(self.classes, key, self.name_classes)
 
     def _rare_definite(self, key: str) -> bool:
         """«الكاظمي», «الجرموزي»: a family name with the article, as rare as a name is."""
@@ -647,9 +654,7 @@ class EntityRecognizer:
         """A one-word gazetteer name the model passed over is trusted only if it is not also
         everyday vocabulary (the model sees the gazetteer as a feature and had its say)."""
         forms = [key, *(form for _consumed, form in strip_proclitics(key))]
-        return all(
-            int(self.classes.get(form, ("", "", "0"))[-1]) <= GAZETTEER_MAX_FREQUENCY_BAND for form in forms
-        )
+        return all(self._band(form) <= GAZETTEER_MAX_FREQUENCY_BAND for form in forms)
 
     def _name_like(self, key: str) -> bool:
         if (
