@@ -560,3 +560,28 @@ def test_name_classes_hold_first_names_not_common_words(rules_only: EntityRecogn
     # match-key forms, as the recogniser looks them up
     assert all(rules_only._first_name_class(name) for name in ("محمد", "انتوني", "انيس", "الياس"))
     assert not rules_only._first_name_class("خارج") and not rules_only._first_name_class("منح")
+
+
+# -- descriptor heads ---------------------------------------------------------------------------
+
+
+def test_a_head_that_only_says_what_kind_of_place_or_body_is_left_out(recognizer: EntityRecognizer) -> None:
+    text = (
+        "وقصفت الطائرات مواقع في مدينة حلب وفي محافظة إدلب، ثم أعلنت شركة أرامكو أرباحها "
+        "ونشرت صحيفة الغارديان تقريراً عن وزارة الصحة وجامعة القاهرة."
+    )
+    found = _by_text(recognizer.recognize(text))
+    assert {"حلب", "إدلب", "أرامكو", "الغارديان"} <= set(found), found
+    assert not {"مدينة حلب", "محافظة إدلب", "شركة أرامكو", "صحيفة الغارديان"} & set(found)
+    # heads that make the name stay in it
+    assert found.get("وزارة الصحة", {}).get("type") == "ORG"
+    assert found.get("جامعة القاهرة", {}).get("type") == "ORG"
+
+
+def test_descriptor_trimming_joins_the_forms_of_one_place(rules_only: EntityRecognizer) -> None:
+    keys = token_keys(token_spans("وصل الوفد إلى ولاية كسلا ثم غادر كسلا")[0])
+    span = (3, 5, 0, "LOC", "model")
+    assert rules_only._without_descriptor(keys, span) == (4, 5, 0, "LOC", "model")
+    assert rules_only._without_descriptor(keys, (3, 4, 0, "LOC", "model")) == (3, 4, 0, "LOC", "model")
+    # an ORG head is kept on a LOC span and the other way round
+    assert rules_only._without_descriptor(keys, (3, 5, 0, "ORG", "model")) == (3, 5, 0, "ORG", "model")

@@ -77,9 +77,9 @@ GAZETTEER_MAX_FREQUENCY_BAND = 12
 NAME_CLASS_MIN_SHARE = 0.005
 TYPES = ("PER", "ORG", "LOC", "MISC")
 # Steps after the model, in the order they run: multi-word gazetteer names replacing model
-# pieces of them, names after titles, gazetteer names the model left untagged, recurrences of
-# names tagged once.
-STEPS = ("override", "titles", "fill", "repeats")
+# pieces of them, names after titles, gazetteer names the model left untagged, descriptor
+# heads («مدينة غزة», «شركة أرامكو») left outside the name, recurrences of names tagged once.
+STEPS = ("override", "titles", "fill", "descriptors", "repeats")
 # (first token, end token, proclitic letters in the first token, type, step that found it)
 Span = tuple[int, int, int, str, str]
 
@@ -246,6 +246,10 @@ class EntityRecognizer:
                 self.multiword_titles.setdefault(words[0], []).append(words)
         self._title_starts = self.titles | self.multiword_titles.keys()
         self.stop = frozenset(normalize_match(w) for w in gazetteer_yaml.get("stop", []))
+        self.descriptor_heads = {
+            typ: frozenset(normalize_match(word) for word in words)
+            for typ, words in (gazetteer_yaml.get("descriptor_heads") or {}).items()
+        }
         self.name_particles = frozenset(normalize_match(w) for w in gazetteer_yaml.get("name_particles", []))
         # key -> (type, display); match-form word tuples -> (type, display) for the gazetteer.
         self.display_by_key: dict[str, tuple[str, str]] = {}
@@ -412,6 +416,8 @@ class EntityRecognizer:
                     ):
                         spans.append((lo + first, lo + end, prefix, typ, "fill"))
         spans = [span for span in spans if not _latin_gloss(surfaces, span[0], span[1])]
+        if "descriptors" in steps:
+            spans = [self._without_descriptor(keys, span) for span in spans]
         if "repeats" in steps:
             spans.extend(self._repeat_mentions(keys, spans))
         return [
@@ -515,6 +521,19 @@ class EntityRecognizer:
             else:
                 index += 1
         return added
+
+    def _without_descriptor(self, keys: Sequence[str], span: Span) -> Span:
+        """«مدينة غزة» -> «غزة», «شركة أرامكو» -> «أرامكو»: a head noun that says what kind of
+        place or body follows is a description, not part of the name, when a name follows it
+        (``descriptor_heads`` in the gazetteer). Heads that make the name («وزارة الصحة»,
+        «جامعة القاهرة», «نهر النيل») are not listed there."""
+        first, end, prefix, typ, step = span
+        if end - first < 2 or not keys[first + 1][:1].isalpha():
+            return span
+        head = self._lam_cut(keys[first], prefix)[1]
+        if head not in self.descriptor_heads.get(typ, ()):
+            return span
+        return (first + 1, end, 0, typ, step)
 
     def _windows(self, text: str, surfaces: Sequence[str], starts: Sequence[int]) -> list[tuple[int, int]]:
         """Sentence-like windows of tokens: the model was trained on sentences.
