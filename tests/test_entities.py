@@ -585,3 +585,15 @@ def test_descriptor_trimming_joins_the_forms_of_one_place(rules_only: EntityReco
     assert rules_only._without_descriptor(keys, (3, 4, 0, "LOC", "model")) == (3, 4, 0, "LOC", "model")
     # an ORG head is kept on a LOC span and the other way round
     assert rules_only._without_descriptor(keys, (3, 5, 0, "ORG", "model")) == (3, 5, 0, "ORG", "model")
+
+
+def test_a_listed_name_the_model_broke_into_pieces_is_whole_again(rules_only: EntityRecognizer) -> None:
+    text = "وسقطت قذيفة في رفح جنوب قطاع غزة مساء أمس."
+    keys = token_keys(token_spans(text)[0])
+    gaz = rules_only.gazetteer.find(keys)
+    sector = keys.index("قطاع")
+    pieces = [(sector, sector + 1, 0, "LOC", "model"), (sector + 1, sector + 2, 0, "LOC", "model")]
+    assert rules_only._override(list(pieces), gaz) == [(sector, sector + 2, 0, "LOC", "override")]
+    # one piece of the same type that kept the head: the model's boundary stands
+    head_only = [(sector, sector + 1, 0, "LOC", "model")]
+    assert rules_only._override(list(head_only), gaz) == head_only

@@ -383,22 +383,7 @@ class EntityRecognizer:
                 else []
             )
             if "override" in steps:
-                # A curated name of several tokens («أس 400») beats model spans of another type
-                # wholly inside it («إس» as LOC): the model saw a piece, the list the whole name.
-                for first, end, prefix, typ, _display in gaz:
-                    inside = [s for s in model_spans if first <= s[0] and s[1] <= end]
-                    crossing = [s for s in model_spans if s[0] < end and first < s[1] and s not in inside]
-                    # Same type: only when the model lost the name's head («حلف» of «حلف شمال
-                    # الأطلسي»); otherwise its boundary follows the annotation style.
-                    lost_head = len(inside) == 1 and inside[0][0] > first and inside[0][1] == end
-                    if (
-                        end - first > 1
-                        and inside
-                        and not crossing
-                        and (lost_head or all(s[3] != typ for s in inside))
-                    ):
-                        model_spans = [s for s in model_spans if s not in inside]
-                        model_spans.append((first, end, prefix, typ, "override"))
+                model_spans = self._override(model_spans, gaz)
             taken = [False] * (hi - lo)
             for first, end, prefix, typ, step in model_spans:
                 spans.append((lo + first, lo + end, prefix, typ, step))
@@ -424,6 +409,27 @@ class EntityRecognizer:
             (first, end, self._lam_cut(keys[first], prefix)[0], typ, step)
             for first, end, prefix, typ, step in spans
         ]
+
+    @staticmethod
+    def _override(model_spans: list[Span], gaz: Sequence[tuple[int, int, int, str, str]]) -> list[Span]:
+        """A curated name of several tokens («أس 400») beats model spans of another type wholly
+        inside it («إس» as LOC): the model saw a piece, the list the whole name. Of the same
+        type only when the model lost the name's head («حلف» of «حلف شمال الأطلسي») or broke
+        the name into pieces («قطاع» + «غزة»); otherwise its boundary follows the annotation
+        style."""
+        for first, end, prefix, typ, _display in gaz:
+            inside = [s for s in model_spans if first <= s[0] and s[1] <= end]
+            crossing = [s for s in model_spans if s[0] < end and first < s[1] and s not in inside]
+            lost_head = len(inside) == 1 and inside[0][0] > first and inside[0][1] == end
+            if (
+                end - first > 1
+                and inside
+                and not crossing
+                and (lost_head or len(inside) > 1 or all(s[3] != typ for s in inside))
+            ):
+                model_spans = [s for s in model_spans if s not in inside]
+                model_spans.append((first, end, prefix, typ, "override"))
+        return model_spans
 
     def _add_displays(self, mentions: list[dict]) -> None:
         """``display`` of every mention: the curated form of a known name, else the article's
