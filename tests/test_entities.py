@@ -597,3 +597,25 @@ def test_a_listed_name_the_model_broke_into_pieces_is_whole_again(rules_only: En
     # one piece of the same type that kept the head: the model's boundary stands
     head_only = [(sector, sector + 1, 0, "LOC", "model")]
     assert rules_only._override(list(head_only), gaz) == head_only
+
+
+# -- proclitic letters in front of a name -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "letters"),
+    [
+        ("وفرنسا", 1),  # و + a listed name
+        ("باكو", 0),  # a name that begins with ب: «اكو» is no word
+        ("باولو", 0),
+        ("ولندن", 1),
+    ],
+)
+def test_proclitic_letters_of_a_model_pb_token(rules_only: EntityRecognizer, key: str, letters: int) -> None:
+    assert rules_only._proclitic_letters(key) == letters
+
+
+def test_a_listed_name_behind_a_proclitic_starts_after_it(recognizer: EntityRecognizer) -> None:
+    text = "وقال مصدر أمني لفرانس برس إن عشرين دبابة تقدمت نحو الحدود."
+    texts = [m["text"] for m in recognizer.recognize(text) if m["type"] == "ORG"]
+    assert "فرانس برس" in texts and "لفرانس برس" not in texts

@@ -384,6 +384,15 @@ class EntityRecognizer:
             )
             if "override" in steps:
                 model_spans = self._override(model_spans, gaz)
+                # «لفرانس برس» tagged from the ل: the list names the same tokens with a
+                # proclitic in front, so the name starts after it.
+                listed_prefix = {(first, end): prefix for first, end, prefix, _t, _d in gaz if prefix}
+                model_spans = [
+                    (first, end, listed_prefix.get((first, end), prefix), typ, step)
+                    if not prefix
+                    else (first, end, prefix, typ, step)
+                    for first, end, prefix, typ, step in model_spans
+                ]
             taken = [False] * (hi - lo)
             for first, end, prefix, typ, step in model_spans:
                 spans.append((lo + first, lo + end, prefix, typ, step))
@@ -598,12 +607,18 @@ class EntityRecognizer:
 
     def _proclitic_letters(self, key: str) -> int:
         """How many proclitic letters the model's ``pB`` token carries: the stripping that
-        leaves a known name wins, else one letter (و or ب alone are the common case)."""
+        leaves a known name wins, else one letter (و or ب alone are the common case), unless
+        the whole word is the more frequent one in news text: «باكو», «باولو» are names
+        that begin with a proclitic letter («اكو», «اولو» are no words), while «وفرنسا»
+        is rarer than «فرنسا»."""
         options = strip_proclitics(key)
         for consumed, form in reversed(options):
             if form in self.gazetteer.by_first:
                 return consumed
-        return options[0][0] if options else 0
+        if not options:
+            return 0
+        consumed, form = options[0]
+        return 0 if self._band(key) > self._band(form) else consumed
 
     def _title_names(self, keys: Sequence[str], taken: Sequence[bool]) -> list[tuple[int, int]]:
         """«وزير الدفاع التركي خلوصي أكار», «الرئيس الأميركي جو بايدن»: up to three name words
