@@ -512,6 +512,10 @@ def test_a_name_tagged_with_two_types_is_not_spread(rules_only: EntityRecognizer
     as_company = (second, second + 1, 0, "ORG", "model")
     # The model read it as a person once and a company once: the third mention stays open.
     assert rules_only._repeat_mentions(keys, [as_person, as_company]) == []
+    # A stray tag among three of the other type does not veto the name.
+    assert rules_only._repeat_mentions(keys, [as_person, as_person, as_person, as_company]) == [
+        (third, third + 1, 0, "PER", "repeats")
+    ]
     # With one reading it spreads to both other mentions.
     assert [span[:2] for span in rules_only._repeat_mentions(keys, [as_person])] == [
         (second, second + 1),
@@ -609,6 +613,7 @@ def test_a_listed_name_the_model_broke_into_pieces_is_whole_again(rules_only: En
         ("باكو", 0),  # a name that begins with ب: «اكو» is no word
         ("باولو", 0),
         ("ولندن", 1),
+        ("ودلال", 1),  # two rare words: the counts say nothing, the model's و stands
     ],
 )
 def test_proclitic_letters_of_a_model_pb_token(rules_only: EntityRecognizer, key: str, letters: int) -> None:

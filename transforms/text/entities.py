@@ -72,6 +72,9 @@ MAX_WINDOW_TOKENS = 120
 NAME_MAX_FREQUENCY_BAND = 11
 PROCLITIC_WORD_MIN_BAND = 8
 GAZETTEER_MAX_FREQUENCY_BAND = 12
+# A pB token keeps its first letter when the whole word is at least 2**3 times as frequent as
+# the word without it.
+PB_WHOLE_WORD_MARGIN = 3
 # With the shipped classes: 6 of the 64 (56, 20 and 16 hold 3-5 % person-name words, the next
 # three 0.6-0.8 %; every other class under 0.5 %).
 NAME_CLASS_MIN_SHARE = 0.005
@@ -460,14 +463,16 @@ class EntityRecognizer:
         untagged (a proclitic allowed on its first word).
 
         Guards, each a property of names in news text rather than of one name:
-        - the type must be one: a form tagged PER in one place and ORG in another
-          («أندرسون» the accountant, then the firm) is not spread, whichever came first;
+        - the type must be the model's reading: a form tagged PER in one place and ORG in
+          another («أندرسون» the accountant, then the firm) is not spread, whichever came
+          first, unless one type has at least three tags for each of the others (one stray
+          tag among many does not veto the name);
         - a recurrence right after a name particle («عبد», «أبو», «بن») is the end of a longer
           name («عبد الله» is no mention of «الله»), nor is such an end taken for a surname;
         - one-word seeds from the title step are not spread (a title pattern's single word
           is its weakest guess, and an everyday word then spreads over the whole article).
         """
-        votes: dict[tuple[str, ...], set[str]] = {}
+        votes: dict[tuple[str, ...], Counter[str]] = {}
         later: dict[tuple[str, ...], str] = {}
         taken = [False] * len(keys)
         particles = self.name_particles
@@ -479,14 +484,18 @@ class EntityRecognizer:
             if len(words) > 1 or (
                 len(head) >= 3 and head not in self.stop and head not in self.titles and step != "titles"
             ):
-                votes.setdefault(words, set()).add(typ)
+                votes.setdefault(words, Counter())[typ] += 1
             if typ == "PER" and len(words) > 1 and words[-2] not in particles:
                 # «هريديش تريباثي» ... «وقال تريباثي»: a person named in full is named later by
                 # the surname, when it is no everyday word.
                 surname = words[-1]
                 if len(surname) >= 3 and (self._name_like(surname) or self._rare_definite(surname)):
                     later.setdefault((surname,), typ)
-        known = {words: next(iter(types)) for words, types in votes.items() if len(types) == 1}
+        known = {}
+        for words, types in votes.items():
+            (typ, count), *rest = types.most_common()
+            if not rest or count >= 3 * sum(c for _t, c in rest):
+                known[words] = typ
         for words, typ in later.items():
             if words not in votes:
                 known.setdefault(words, typ)
@@ -608,9 +617,10 @@ class EntityRecognizer:
     def _proclitic_letters(self, key: str) -> int:
         """How many proclitic letters the model's ``pB`` token carries: the stripping that
         leaves a known name wins, else one letter (و or ب alone are the common case), unless
-        the whole word is the more frequent one in news text: «باكو», «باولو» are names
-        that begin with a proclitic letter («اكو», «اولو» are no words), while «وفرنسا»
-        is rarer than «فرنسا»."""
+        the whole word is clearly the more frequent one in news text (``PB_WHOLE_WORD_MARGIN``):
+        «باكو», «باولو» are names that begin with a proclitic letter («اكو», «اولو» are no
+        words), while «وفرنسا» is rarer than «فرنسا». Between two rare words («ودلال», «دلال»)
+        the counts say nothing and the model's reading stands."""
         options = strip_proclitics(key)
         for consumed, form in reversed(options):
             if form in self.gazetteer.by_first:
@@ -618,7 +628,7 @@ class EntityRecognizer:
         if not options:
             return 0
         consumed, form = options[0]
-        return 0 if self._band(key) > self._band(form) else consumed
+        return 0 if self._band(key) >= self._band(form) + PB_WHOLE_WORD_MARGIN else consumed
 
     def _title_names(self, keys: Sequence[str], taken: Sequence[bool]) -> list[tuple[int, int]]:
         """«وزير الدفاع التركي خلوصي أكار», «الرئيس الأميركي جو بايدن»: up to three name words
