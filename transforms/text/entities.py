@@ -10,6 +10,14 @@ Three sources, in order of trust:
 3. the gazetteer (``configs/gazetteer.yaml``) and alias table (``configs/entity_aliases.yaml``)
    for names the model missed.
 
+After the model, the ``STEPS`` run in order (``recognize(steps=...)`` picks them, ``traced``
+says which one produced each mention; ``bench/ner_errors.py`` scores each on the tune split):
+``override`` (a listed multi-word name replaces model pieces of it), ``titles``, ``fill``
+(listed names the model left untagged), ``descriptors`` (a head such as «مدينة» or «شركة»
+that only says what kind of place or body follows is left outside the name) and ``repeats``
+(a name tagged once is tagged where it recurs). A name after «لل» (ل + ال with the alef not
+written) keeps both lams in its span and takes its canonical from the ال form.
+
 ``display`` is what an analyst reads: a name the alias table or gazetteer knows shows its
 curated form there (first form of its YAML entry, with hamza and ta marbuta); any other name
 shows its most frequent spelling among the article's mentions with the same ``canonical``
