@@ -16,7 +16,13 @@ import pytest
 
 from akhbar import configs
 from akhbar.transforms.text.entities import MAX_CHARS, MODEL_NAME, EntityRecognizer, canonical_key
-from akhbar.transforms.text.ner_features import gazetteer_tags, token_keys, token_spans, tokenize
+from akhbar.transforms.text.ner_features import (
+    gazetteer_tags,
+    surface_offset,
+    token_keys,
+    token_spans,
+    tokenize,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 NEWSFANE = REPO.parent / "shared" / "corpus" / "ner" / "newsfane_gold_dev.txt"
@@ -624,3 +630,27 @@ def test_a_listed_name_behind_a_proclitic_starts_after_it(recognizer: EntityReco
     text = "وقال مصدر أمني لفرانس برس إن عشرين دبابة تقدمت نحو الحدود."
     texts = [m["text"] for m in recognizer.recognize(text) if m["type"] == "ORG"]
     assert "فرانس برس" in texts and "لفرانس برس" not in texts
+
+
+def _person_parts(recognizer: EntityRecognizer, text: str) -> list[str]:
+    """``_person_parts`` of one PER span over the whole of ``text``, as the words it keeps."""
+    surfaces = token_spans(text)[0]
+    keys = token_keys(surfaces)
+    parts = recognizer._person_parts(keys, (0, len(keys), 0, "PER", "model"))
+    return [
+        " ".join(surfaces[first:end])[surface_offset(surfaces[first], prefix) :]
+        for first, end, prefix, _t, _s in parts
+    ]
+
+
+def test_a_nationality_in_front_of_a_name_is_no_part_of_it(rules_only: EntityRecognizer) -> None:
+    assert _person_parts(rules_only, "الباهامي كينوليس") == ["كينوليس"]
+    assert _person_parts(rules_only, "الروسية ماريا شارابوفا") == ["ماريا شارابوفا"]
+    # a nisba family name at the end stays («الكاظمي»)
+    assert _person_parts(rules_only, "مصطفى الكاظمي") == ["مصطفى الكاظمي"]
+
+
+def test_a_conjunction_inside_a_person_span_parts_two_people(rules_only: EntityRecognizer) -> None:
+    assert _person_parts(rules_only, "كافلنيكوف واليوغسلافي سيمونجك") == ["كافلنيكوف", "سيمونجك"]
+    assert _person_parts(rules_only, "نادال والسويسري") == ["نادال"]
+    assert _person_parts(rules_only, "محمد والحسن") == ["محمد", "الحسن"]
