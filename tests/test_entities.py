@@ -332,8 +332,8 @@ def test_heldout_newsfane_quality_floor(recognizer: EntityRecognizer) -> None:
     # Documents the shipped model never saw, tagged as article-sized texts (as the pipeline does).
     result = ner_training.evaluate(recognizer, ner_training.heldout_articles(NEWSFANE))
     # A floor a little under the measured figure (see bench/ner.py): it only goes up.
-    assert result["ALL"]["f1"] >= 0.73, result  # measured 0.743
-    assert result["PER"]["f1"] >= 0.74 and result["LOC"]["f1"] >= 0.82, result  # 0.755, 0.831
+    assert result["ALL"]["f1"] >= 0.73, result  # measured 0.746 (0.743 before the issue-15 recogniser rules)
+    assert result["PER"]["f1"] >= 0.74 and result["LOC"]["f1"] >= 0.82, result  # 0.755, 0.837
     assert result["ORG"]["f1"] >= 0.56, result  # 0.574
 
 
