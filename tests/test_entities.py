@@ -654,3 +654,19 @@ def test_a_conjunction_inside_a_person_span_parts_two_people(rules_only: EntityR
     assert _person_parts(rules_only, "كافلنيكوف واليوغسلافي سيمونجك") == ["كافلنيكوف", "سيمونجك"]
     assert _person_parts(rules_only, "نادال والسويسري") == ["نادال"]
     assert _person_parts(rules_only, "محمد والحسن") == ["محمد", "الحسن"]
+
+
+def test_traced_names_the_step_behind_each_mention(rules_only: EntityRecognizer) -> None:
+    from akhbar.transforms.text.entities import STEPS
+
+    text = (
+        "واستقبل الرئيس الأوغندي يويري موسيفيني أمس وفداً من الأمم المتحدة، ثم قال موسيفيني إن بلاده مستعدة."
+    )
+    traced = rules_only.traced(text)
+    steps = {m["text"]: m["step"] for m in traced}
+    assert steps == {"يويري موسيفيني": "titles", "الأمم المتحدة": "fill", "موسيفيني": "repeats"}, steps
+    assert set(steps.values()) <= {"model", *STEPS}
+    # recognize() is traced() without the step; steps=() runs none of them
+    assert rules_only.recognize(text) == [{k: v for k, v in m.items() if k != "step"} for m in traced]
+    assert rules_only.recognize(text, steps=()) == []
+    assert [m["text"] for m in rules_only.recognize(text, steps={"titles"})] == ["يويري موسيفيني"]
