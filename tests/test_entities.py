@@ -16,7 +16,13 @@ import pytest
 
 from akhbar import configs
 from akhbar.transforms.text.entities import MAX_CHARS, MODEL_NAME, EntityRecognizer, canonical_key
-from akhbar.transforms.text.ner_features import gazetteer_tags, token_keys, token_spans, tokenize
+from akhbar.transforms.text.ner_features import (
+    gazetteer_tags,
+    surface_offset,
+    token_keys,
+    token_spans,
+    tokenize,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 NEWSFANE = REPO.parent / "shared" / "corpus" / "ner" / "newsfane_gold_dev.txt"
@@ -326,8 +332,8 @@ def test_heldout_newsfane_quality_floor(recognizer: EntityRecognizer) -> None:
     # Documents the shipped model never saw, tagged as article-sized texts (as the pipeline does).
     result = ner_training.evaluate(recognizer, ner_training.heldout_articles(NEWSFANE))
     # A floor a little under the measured figure (see bench/ner.py): it only goes up.
-    assert result["ALL"]["f1"] >= 0.73, result  # measured 0.743
-    assert result["PER"]["f1"] >= 0.74 and result["LOC"]["f1"] >= 0.82, result  # 0.755, 0.831
+    assert result["ALL"]["f1"] >= 0.73, result  # measured 0.746 (0.743 before the issue-15 recogniser rules)
+    assert result["PER"]["f1"] >= 0.74 and result["LOC"]["f1"] >= 0.82, result  # 0.755, 0.837
     assert result["ORG"]["f1"] >= 0.56, result  # 0.574
 
 
@@ -422,3 +428,245 @@ def test_latin_gloss_in_parentheses_is_no_separate_mention(recognizer: EntityRec
     texts = [m["text"] for m in recognizer.recognize(text)]
     assert "New moon" not in texts and "Aston University" not in texts
     assert "جامعة استون" in texts
+
+
+# -- «لل»: ل + ال with the alef not written -------------------------------------------------
+
+
+def test_a_name_after_lil_keeps_both_lams_and_is_read_as_its_al_form(rules_only: EntityRecognizer) -> None:
+    text = "وقدّم الوفد طلباً للأمم المتحدة، ثم بعث برسالة وللولايات المتحدة نسخة منها."
+    found = _by_text(rules_only.recognize(text))
+    # Never «لأمم المتحدة»: no name starts between the two lams.
+    assert set(found) == {"للأمم المتحدة", "للولايات المتحدة"}, found
+    assert found["للأمم المتحدة"]["canonical"] == rules_only.canonical("الأمم المتحدة")
+    assert found["للأمم المتحدة"]["display"] == "الأمم المتحدة"
+    assert found["للولايات المتحدة"]["canonical"] == rules_only.canonical("الولايات المتحدة")
+
+
+def test_a_name_that_itself_begins_with_lam_loses_only_the_preposition(rules_only: EntityRecognizer) -> None:
+    text = "وجّه المؤتمر دعوة للبنان ولليبيا للمشاركة في اجتماع لندن."
+    found = _by_text(rules_only.recognize(text))
+    assert {"لبنان", "ليبيا"} <= set(found), found
+    assert found["لبنان"]["canonical"] == "لبنان"
+
+
+@pytest.mark.parametrize(
+    ("key", "prefix", "expected"),
+    [
+        ("للامم", 1, (0, "الامم")),  # a cut between the lams moves before them
+        ("للامم", 0, (0, "الامم")),
+        ("وللامم", 2, (1, "الامم")),  # و stays outside
+        ("للبنان", 0, (1, "لبنان")),  # ل + لبنان, a listed name
+        ("بلندن", 1, (1, "لندن")),
+        ("الامم", 0, (0, "الامم")),
+    ],
+)
+def test_lam_cut(rules_only: EntityRecognizer, key: str, prefix: int, expected: tuple[int, str]) -> None:
+    assert rules_only._lam_cut(key, prefix) == expected
+
+
+def test_a_lil_name_found_again_by_repetition_keeps_the_lams(recognizer: EntityRecognizer) -> None:
+    text = (
+        "أعلنت الجزيرة أنها ستبث المباراة كاملة. "
+        "وقال مدير البرامج إن حقوق البث آلت للجزيرة بعد مفاوضات طويلة."
+    )
+    spans = {m["text"]: m for m in recognizer.traced(text)}
+    if "الجزيرة" not in spans:
+        pytest.skip("the model did not tag the first mention")
+    assert "للجزيرة" in spans and "لجزيرة" not in spans, spans
+    assert spans["للجزيرة"]["canonical"] == spans["الجزيرة"]["canonical"]
+
+
+# -- repeated mentions: what may spread ------------------------------------------------------
+
+
+def _repeats(
+    recognizer: EntityRecognizer, text: str, seeds: list[tuple[str, str, str]]
+) -> list[tuple[str, str]]:
+    """Mentions ``_repeat_mentions`` adds to ``text`` given seed spans (words, type, step),
+    each seed placed at the first occurrence of its words."""
+    surfaces, _starts, _ends = token_spans(text)
+    keys = token_keys(surfaces)
+    spans = []
+    for words, typ, step in seeds:
+        seed = token_keys(words.split())
+        first = next(i for i in range(len(keys)) if keys[i : i + len(seed)] == seed)
+        spans.append((first, first + len(seed), 0, typ, step))
+    added = recognizer._repeat_mentions(keys, spans)
+    return [(" ".join(surfaces[first:end]), typ) for first, end, _p, typ, _s in added]
+
+
+def test_a_name_recurring_after_a_name_particle_is_part_of_another_name(rules_only: EntityRecognizer) -> None:
+    text = "رحّب حمدان بالقرار. وقال أبو حمدان إن القرار جاء متأخراً، ثم عاد حمدان فأيّده."
+    # «أبو حمدان» is another man (a kunya); the last «حمدان» is the first one again.
+    assert _repeats(rules_only, text, [("حمدان", "PER", "model")]) == [("حمدان", "PER")]
+
+
+def test_a_surname_is_not_taken_from_after_abd(rules_only: EntityRecognizer) -> None:
+    text = "أعلن سامي عبد الرزاق استقالته. وقال الرزاق إن الأمر نهائي."
+    assert _repeats(rules_only, text, [("سامي عبد الرزاق", "PER", "model")]) == []
+
+
+def test_a_name_tagged_with_two_types_is_not_spread(rules_only: EntityRecognizer) -> None:
+    text = (
+        "قال ماركوني إن الشركة ستبيع فرعها. وأعلنت ماركوني أرباحاً قياسية. "
+        "ويتوقع محللون أن تواصل ماركوني التوسع."
+    )
+    keys = token_keys(token_spans(text)[0])
+    first, second, third = [i for i, key in enumerate(keys) if key == "ماركوني"]
+    as_person = (first, first + 1, 0, "PER", "model")
+    as_company = (second, second + 1, 0, "ORG", "model")
+    # The model read it as a person once and a company once: the third mention stays open.
+    assert rules_only._repeat_mentions(keys, [as_person, as_company]) == []
+    # A stray tag among three of the other type does not veto the name.
+    assert rules_only._repeat_mentions(keys, [as_person, as_person, as_person, as_company]) == [
+        (third, third + 1, 0, "PER", "repeats")
+    ]
+    # With one reading it spreads to both other mentions.
+    assert [span[:2] for span in rules_only._repeat_mentions(keys, [as_person])] == [
+        (second, second + 1),
+        (third, third + 1),
+    ]
+
+
+def test_a_one_word_title_guess_is_not_spread(rules_only: EntityRecognizer) -> None:
+    text = "وأبدى النجم القطري سروره بالفوز، وعبّر المدرب عن سروره أيضاً."
+    assert _repeats(rules_only, text, [("سروره", "PER", "titles")]) == []
+    assert _repeats(rules_only, text, [("سروره", "PER", "model")]) == [("سروره", "PER")]
+
+
+# -- title patterns: what may stand in a title's name slot ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وأيّد الرئيس الأميركي منح الحلفاء مهلة إضافية.",  # a verb
+        "وهذه أول مباراة يلعبها النجم البرتغالي خارج ملعبه منذ عامين.",  # an adverb
+        "ورفض الرئيس السوري ترسيم الحدود قبل الانسحاب.",  # a verbal noun
+        "وأشاد رئيس الاتحاد المصري للمصارعة بأداء اللاعبين.",  # ل + a definite noun
+    ],
+)
+def test_common_words_in_a_titles_name_slot_are_no_names(rules_only: EntityRecognizer, text: str) -> None:
+    assert [m for m in rules_only.recognize(text) if m["type"] == "PER"] == []
+
+
+def test_title_names_still_found_when_they_open_like_names(rules_only: EntityRecognizer) -> None:
+    text = "واستقبل الرئيس الأميركي جو بايدن في البيت الأبيض، ثم التقى وزير الخارجية الأوزبكي شوكت قربانوف."
+    assert {m["text"] for m in rules_only.recognize(text) if m["type"] == "PER"} == {
+        "جو بايدن",
+        "شوكت قربانوف",
+    }
+
+
+def test_a_definite_first_name_after_a_nisba_gives_no_half_name(rules_only: EntityRecognizer) -> None:
+    # «إلهام» is not one more descriptor like «الأذربيجاني»: the pattern must not report «علييف» alone.
+    text = "وصل الرئيس الأذربيجاني إلهام علييف إلى العاصمة في زيارة رسمية."
+    assert "علييف" not in {m["text"] for m in rules_only.recognize(text)}
+
+
+def test_name_classes_hold_first_names_not_common_words(rules_only: EntityRecognizer) -> None:
+    assert rules_only.name_classes  # derived from the shipped word classes and gazetteer
+    # match-key forms, as the recogniser looks them up
+    assert all(rules_only._first_name_class(name) for name in ("محمد", "انتوني", "انيس", "الياس"))
+    assert not rules_only._first_name_class("خارج") and not rules_only._first_name_class("منح")
+
+
+# -- descriptor heads ---------------------------------------------------------------------------
+
+
+def test_a_head_that_only_says_what_kind_of_place_or_body_is_left_out(recognizer: EntityRecognizer) -> None:
+    text = (
+        "وقصفت الطائرات مواقع في مدينة حلب وفي محافظة إدلب، ثم أعلنت شركة أرامكو أرباحها "
+        "ونشرت صحيفة الغارديان تقريراً عن وزارة الصحة وجامعة القاهرة."
+    )
+    found = _by_text(recognizer.recognize(text))
+    assert {"حلب", "إدلب", "أرامكو", "الغارديان"} <= set(found), found
+    assert not {"مدينة حلب", "محافظة إدلب", "شركة أرامكو", "صحيفة الغارديان"} & set(found)
+    # heads that make the name stay in it
+    assert found.get("وزارة الصحة", {}).get("type") == "ORG"
+    assert found.get("جامعة القاهرة", {}).get("type") == "ORG"
+
+
+def test_descriptor_trimming_joins_the_forms_of_one_place(rules_only: EntityRecognizer) -> None:
+    keys = token_keys(token_spans("وصل الوفد إلى ولاية كسلا ثم غادر كسلا")[0])
+    span = (3, 5, 0, "LOC", "model")
+    assert rules_only._without_descriptor(keys, span) == (4, 5, 0, "LOC", "model")
+    assert rules_only._without_descriptor(keys, (3, 4, 0, "LOC", "model")) == (3, 4, 0, "LOC", "model")
+    # an ORG head is kept on a LOC span and the other way round
+    assert rules_only._without_descriptor(keys, (3, 5, 0, "ORG", "model")) == (3, 5, 0, "ORG", "model")
+
+
+def test_a_listed_name_the_model_broke_into_pieces_is_whole_again(rules_only: EntityRecognizer) -> None:
+    text = "وسقطت قذيفة في رفح جنوب قطاع غزة مساء أمس."
+    keys = token_keys(token_spans(text)[0])
+    gaz = rules_only.gazetteer.find(keys)
+    sector = keys.index("قطاع")
+    pieces = [(sector, sector + 1, 0, "LOC", "model"), (sector + 1, sector + 2, 0, "LOC", "model")]
+    assert rules_only._override(list(pieces), gaz) == [(sector, sector + 2, 0, "LOC", "override")]
+    # one piece of the same type that kept the head: the model's boundary stands
+    head_only = [(sector, sector + 1, 0, "LOC", "model")]
+    assert rules_only._override(list(head_only), gaz) == head_only
+
+
+# -- proclitic letters in front of a name -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "letters"),
+    [
+        ("وفرنسا", 1),  # و + a listed name
+        ("باكو", 0),  # a name that begins with ب: «اكو» is no word
+        ("باولو", 0),
+        ("ولندن", 1),
+        ("ودلال", 1),  # two rare words: the counts say nothing, the model's و stands
+    ],
+)
+def test_proclitic_letters_of_a_model_pb_token(rules_only: EntityRecognizer, key: str, letters: int) -> None:
+    assert rules_only._proclitic_letters(key) == letters
+
+
+def test_a_listed_name_behind_a_proclitic_starts_after_it(recognizer: EntityRecognizer) -> None:
+    text = "وقال مصدر أمني لفرانس برس إن عشرين دبابة تقدمت نحو الحدود."
+    texts = [m["text"] for m in recognizer.recognize(text) if m["type"] == "ORG"]
+    assert "فرانس برس" in texts and "لفرانس برس" not in texts
+
+
+def _person_parts(recognizer: EntityRecognizer, text: str) -> list[str]:
+    """``_person_parts`` of one PER span over the whole of ``text``, as the words it keeps."""
+    surfaces = token_spans(text)[0]
+    keys = token_keys(surfaces)
+    parts = recognizer._person_parts(keys, (0, len(keys), 0, "PER", "model"))
+    return [
+        " ".join(surfaces[first:end])[surface_offset(surfaces[first], prefix) :]
+        for first, end, prefix, _t, _s in parts
+    ]
+
+
+def test_a_nationality_in_front_of_a_name_is_no_part_of_it(rules_only: EntityRecognizer) -> None:
+    assert _person_parts(rules_only, "الباهامي كينوليس") == ["كينوليس"]
+    assert _person_parts(rules_only, "الروسية ماريا شارابوفا") == ["ماريا شارابوفا"]
+    # a nisba family name at the end stays («الكاظمي»)
+    assert _person_parts(rules_only, "مصطفى الكاظمي") == ["مصطفى الكاظمي"]
+
+
+def test_a_conjunction_inside_a_person_span_parts_two_people(rules_only: EntityRecognizer) -> None:
+    assert _person_parts(rules_only, "كافلنيكوف واليوغسلافي سيمونجك") == ["كافلنيكوف", "سيمونجك"]
+    assert _person_parts(rules_only, "نادال والسويسري") == ["نادال"]
+    assert _person_parts(rules_only, "محمد والحسن") == ["محمد", "الحسن"]
+
+
+def test_traced_names_the_step_behind_each_mention(rules_only: EntityRecognizer) -> None:
+    from akhbar.transforms.text.entities import STEPS
+
+    text = (
+        "واستقبل الرئيس الأوغندي يويري موسيفيني أمس وفداً من الأمم المتحدة، ثم قال موسيفيني إن بلاده مستعدة."
+    )
+    traced = rules_only.traced(text)
+    steps = {m["text"]: m["step"] for m in traced}
+    assert steps == {"يويري موسيفيني": "titles", "الأمم المتحدة": "fill", "موسيفيني": "repeats"}, steps
+    assert set(steps.values()) <= {"model", *STEPS}
+    # recognize() is traced() without the step; steps=() runs none of them
+    assert rules_only.recognize(text) == [{k: v for k, v in m.items() if k != "step"} for m in traced]
+    assert rules_only.recognize(text, steps=()) == []
+    assert [m["text"] for m in rules_only.recognize(text, steps={"titles"})] == ["يويري موسيفيني"]
