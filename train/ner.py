@@ -9,7 +9,9 @@ Takes about 4 minutes on 2 cores (word classes ~3.5, CRF ~1). Also reads ANT
 (``../shared/corpus/ant/ant_multisource.jsonl.gz``) for the unlabelled word classes.
 
 Reads ``../shared/corpus/ner/newsfane_gold_dev.txt`` (NewsFANE Gold, CC BY-SA 3.0; override
-with ``--corpus``). Deterministic: fixed split seed, fixed L-BFGS settings, no randomness in
+with ``--corpus``), and adds the ANT sentences labelled by reading (``train/ner_labels_read.tsv``,
+rebuilt from ANT by train/ner_read.py; ``--newsfane-only`` leaves them out). Every figure printed
+is NewsFANE's: the read sentences only ever train. Deterministic: fixed split seed, fixed L-BFGS settings, no randomness in
 crfsuite's L-BFGS, so a re-run writes the same model.
 
 Corpus format: one token per line (``token<TAB>tag``), each token led by U+200E, a line with
@@ -368,12 +370,20 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
     print(f"clusters: {len(vocab)} words in {time.perf_counter() - started:.0f}s -> {out_path}")
 
 
-def train(corpus: Path, model_path: Path, split: str = "document") -> None:
+def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: Path | None = None) -> None:
+    """Train on NewsFANE's training side plus, when ``unlabelled`` (ANT) is given, the ANT
+    sentences labelled by reading (train/ner_read.py): held-out and tune figures stay NewsFANE's."""
     import pycrfsuite
 
     from akhbar.transforms.text.entities import EntityRecognizer
 
     train_set, held = load_split(corpus, split)
+    if unlabelled is not None:
+        from train.ner_read import load_read_sentences
+
+        read = load_read_sentences(unlabelled)
+        print(f"training side: {len(train_set)} NewsFANE sentences + {len(read)} ANT sentences labelled by reading")
+        train_set = train_set + read
     featurizer = EntityRecognizer(model_path=None)
     trainer = pycrfsuite.Trainer(verbose=False)
     label_counts: Counter = Counter()
@@ -399,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=SPLITS, default="document")
     parser.add_argument("--eval-only", action="store_true")
     parser.add_argument("--skip-clusters", action="store_true", help="reuse the shipped word classes")
+    parser.add_argument("--newsfane-only", action="store_true",
+                        help="train without the ANT sentences labelled by reading (train/ner_labels_read.tsv)")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
@@ -406,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.eval_only and not args.skip_clusters:
         build_clusters(args.unlabelled, configs.path(CLUSTERS_NAME))
     if not args.eval_only:
-        train(args.corpus, args.model, args.split)
+        read_labels_from = None if args.newsfane_only or not args.unlabelled.exists() else args.unlabelled
+        train(args.corpus, args.model, args.split, read_labels_from)
     from akhbar.transforms.text.entities import EntityRecognizer
 
     _, held = load_split(args.corpus, args.split)

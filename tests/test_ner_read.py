@@ -1,0 +1,66 @@
+"""train/ner_read.py: ANT sentences labelled by reading become (text, spans) for train/ner.py."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("ner_read", REPO / "train" / "ner_read.py")
+ner_read = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ner_read)
+
+
+def _named(text, spans):
+    return [(text[s:e], t) for s, e, t in spans]
+
+
+def test_names_are_found_in_order_after_a_proclitic_and_a_repeat_is_the_next_occurrence():
+    text = "وقال ماكرون في باريس إن فرنسا ستدعم لبنان، وأكد ماكرون أن وفرنسا لن تتخلى عن بيروت"
+    labels = [("ماكرون", "PER"), ("باريس", "LOC"), ("فرنسا", "LOC"), ("لبنان", "LOC"),
+              ("ماكرون", "PER"), ("فرنسا", "LOC"), ("بيروت", "LOC")]
+    spans = ner_read.locate(text, labels)
+    assert _named(text, spans) == labels
+    assert spans[0][0] == text.index("ماكرون") and spans[4][0] == text.rindex("ماكرون")
+    assert text[spans[5][0] - 1] == "و"  # «وفرنسا»: the span starts after the proclitic
+
+
+def test_a_name_inside_another_word_or_missing_is_not_taken():
+    text = "زار الوفد عمان ثم التقى بالمسؤولين في الأمم المتحدة"
+    # «مان» sits inside «عمان» only; «دمشق» is not in the text: both are labelling slips.
+    assert _named(text, ner_read.locate(text, [("مان", "LOC"), ("الأمم المتحدة", "ORG"), ("دمشق", "LOC")])) == [
+        ("الأمم المتحدة", "ORG")
+    ]
+
+
+def test_a_name_written_with_two_proclitic_letters_and_lam_lam_is_kept_as_labelled():
+    text = "وبالقاهرة اجتمع المندوبون للأمم المتحدة"
+    assert _named(text, ner_read.locate(text, [("القاهرة", "LOC"), ("للأمم المتحدة", "ORG")])) == [
+        ("القاهرة", "LOC"), ("للأمم المتحدة", "ORG")
+    ]
+
+
+def test_sentences_chosen_for_labelling_are_the_title_and_the_first_full_sentences():
+    record = {
+        "title": "الأمطار الغزيرة تغلق الطرق في عدة مدن مغربية",
+        "text": "أغلقت السلطات المغربية عدة طرق رئيسية بسبب الأمطار الغزيرة. قصير جدا. "
+        "#هاشتاج طويل يكفي ليكون جملة من ست كلمات\nوقالت وزارة التجهيز إن الفرق تعمل على فتح الطرق منذ الصباح الباكر."
+        " وأضافت أن الوضع سيتحسن خلال اليومين المقبلين حسب توقعات الأرصاد. وجملة خامسة لن تؤخذ لأن الحد أربع جمل.",
+    }
+    chosen = ner_read.ant_sentences(record)
+    assert chosen == [
+        "الأمطار الغزيرة تغلق الطرق في عدة مدن مغربية",
+        "أغلقت السلطات المغربية عدة طرق رئيسية بسبب الأمطار الغزيرة.",
+        "وقالت وزارة التجهيز إن الفرق تعمل على فتح الطرق منذ الصباح الباكر.",
+        "وأضافت أن الوضع سيتحسن خلال اليومين المقبلين حسب توقعات الأرصاد.",
+    ]
+
+
+def test_the_shipped_labels_file_names_sentences_and_typed_names_only():
+    labels = ner_read.read_labels()
+    assert len(labels) > 1000
+    for sentence_id, names in labels.items():
+        docno, _, index = sentence_id.partition("#")
+        assert docno and index.isdigit()
+        for name, typ in names:
+            assert typ in ner_read.TYPES and 0 < len(name.split()) <= 12

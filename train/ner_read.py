@@ -1,0 +1,150 @@
+"""Entity labels written by reading ANT sentences: extra training text for train/ner.py.
+
+NewsFANE's training side is ~1,800 sentences of 2000s newswire; most names in today's news are
+not in it. ``ner_labels_read.tsv`` adds sentences of ANT (antcorpus.multisource, 2018 feeds of
+five outlets) labelled PER/ORG/LOC/MISC by reading, following ``ner_labels_GUIDE.md`` (written
+for NewsFANE's conventions). The file keeps only ids and the labelled names; the sentences are
+rebuilt from ``../shared/corpus/ant/ant_multisource.jsonl.gz`` at training time by
+``ant_sentences``, the same cut that chose them, so no article text is copied into the project.
+
+    python train/ner_read.py /work/nerlabel/batch_*.jsonl --labels /work/nerlabel/labels_*.jsonl
+        # checks read labels against their sentences and writes train/ner_labels_read.tsv
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+LABELS_PATH = Path(__file__).resolve().parent / "ner_labels_read.tsv"
+TYPES = ("PER", "ORG", "LOC", "MISC")
+SENTENCES_PER_ARTICLE = 4
+_SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
+_PROCLITICS = "وفبكل"
+
+
+def ant_sentences(record: dict) -> list[str]:
+    """The title and the first sentences of an ANT article, as chosen for labelling: 6 to 60
+    words, no link or hashtag lines, at most ``SENTENCES_PER_ARTICLE``; ids are ``docno#k``."""
+    chosen: list[str] = []
+    for piece in [record.get("title") or "", *_SENTENCE_END.split(record.get("text") or "")]:
+        sentence = re.sub(r"\s+", " ", piece).strip()
+        if 6 <= len(sentence.split()) <= 60 and not sentence.startswith(("http", "#")):
+            chosen.append(sentence)
+        if len(chosen) >= SENTENCES_PER_ARTICLE:
+            break
+    return chosen
+
+
+def _at_word_start(text: str, index: int) -> bool:
+    """A name starts a word, or follows one or two proclitic letters that start it («وبالقاهرة»)."""
+    for letters in range(3):
+        start = index - letters
+        if start < 0:
+            return False
+        if all(c in _PROCLITICS for c in text[start:index]) and (start == 0 or not text[start - 1].isalnum()):
+            return True
+    return False
+
+
+def locate(text: str, names: Iterable[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """Character spans of the listed names, taken in order of appearance; a name that cannot be
+    found at a word start after the previous one is dropped (rare: a labelling slip)."""
+    spans: list[tuple[int, int, str]] = []
+    position = 0
+    for surface, typ in names:
+        if not surface or typ not in TYPES:
+            continue
+        found = -1
+        for origin in (position, 0):
+            index = text.find(surface, origin)
+            while index != -1 and not _at_word_start(text, index):
+                index = text.find(surface, index + 1)
+            if index != -1 and not any(s < index + len(surface) and index < e for s, e, _ in spans):
+                found = index
+                break
+        if found == -1:
+            continue
+        spans.append((found, found + len(surface), typ))
+        position = found + len(surface)
+    return sorted(spans)
+
+
+def read_labels(path: Path = LABELS_PATH) -> dict[str, list[tuple[str, str]]]:
+    """``docno#k`` -> [(name, type), ...] in order; every labelled sentence is present, with no names if none."""
+    labels: dict[str, list[tuple[str, str]]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or not line.strip():
+                continue
+            sentence_id, _, names = line.rstrip("\n").partition("\t")
+            labels[sentence_id] = [
+                (name, typ) for typ, _, name in (item.partition(":") for item in names.split("\t") if item)
+            ]
+    return labels
+
+
+def load_read_sentences(ant: Path, path: Path = LABELS_PATH) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """(sentence text, entity spans) of every labelled sentence, rebuilt from ANT."""
+    labels = read_labels(path)
+    wanted = {sentence_id.split("#")[0] for sentence_id in labels}
+    out: list[tuple[str, list[tuple[int, int, str]]]] = []
+    with gzip.open(ant, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record.get("docno") not in wanted:
+                continue
+            for k, sentence in enumerate(ant_sentences(record)):
+                names = labels.get(f"{record['docno']}#{k}")
+                if names is not None:
+                    out.append((sentence, locate(sentence, names)))
+    return out
+
+
+def write_labels(batches: list[Path], answers: list[Path], out: Path = LABELS_PATH) -> Counter:
+    texts = {}
+    for batch in batches:
+        for line in open(batch, encoding="utf-8"):
+            item = json.loads(line)
+            texts[item["id"]] = item["text"]
+    counts: Counter = Counter()
+    rows = []
+    for answer in answers:
+        for line in open(answer, encoding="utf-8"):
+            item = json.loads(line)
+            text = texts[item["id"]]
+            names = [(surface, typ) for surface, typ in item["entities"]]
+            kept = locate(text, names)
+            counts.update(t for _, _, t in kept)
+            counts["dropped"] += len([n for n in names if n[1] in TYPES]) - len(kept)
+            counts["sentences"] += 1
+            rows.append(item["id"] + "".join(f"\t{t}:{text[s:e]}" for s, e, t in kept))
+    with open(out, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(
+            "# Entity labels written by this project (issue 15) by reading ANT sentences (antcorpus.multisource @ f117ce44),\n"
+            "# following train/ner_labels_GUIDE.md; one line per sentence: docno#k, then TYPE:name per mention in order.\n"
+            "# Sentences are rebuilt from the corpus by train/ner_read.py ant_sentences; no article text is kept here.\n"
+        )
+        for row in sorted(rows):
+            fh.write(row + "\n")
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("batches", type=Path, nargs="+")
+    parser.add_argument("--labels", type=Path, nargs="+", required=True)
+    parser.add_argument("--out", type=Path, default=LABELS_PATH)
+    args = parser.parse_args(argv)
+    print(dict(write_labels(args.batches, args.labels, args.out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
