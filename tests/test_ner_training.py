@@ -34,12 +34,29 @@ def _spans(text: str, *named: tuple[str, str]) -> tuple[str, list[tuple[int, int
 
 
 SENTENCES = [
-    _spans("وقال وزير الخارجية سامح شكري في القاهرة إن المحادثات مستمرة", ("سامح شكري", "PER"), ("القاهرة", "LOC")),
-    _spans("وأعلنت منظمة الصحة العالمية أن الوباء انحسر في ولاية كيرالا", ("منظمة الصحة العالمية", "ORG"), ("كيرالا", "LOC")),
+    _spans(
+        "وقال وزير الخارجية سامح شكري في القاهرة إن المحادثات مستمرة",
+        ("سامح شكري", "PER"),
+        ("القاهرة", "LOC"),
+    ),
+    _spans(
+        "وأعلنت منظمة الصحة العالمية أن الوباء انحسر في ولاية كيرالا",
+        ("منظمة الصحة العالمية", "ORG"),
+        ("كيرالا", "LOC"),
+    ),
     # the place starts after the proclitic و inside its token, as NewsFANE's spans do
-    _spans("وصل الوفد إلى عمان ووارسو قبل أن يلتقي نبيل العربي", ("عمان", "LOC"), ("وارسو", "LOC"), ("نبيل العربي", "PER")),
-    _spans("ارتفعت أسعار النفط الخام أمس بنسبة طفيفة", ),
-    _spans("وأشاد الفلسطينيون بموقف البرلمان الأوروبي", ("الفلسطينيون", "MISC"), ("البرلمان الأوروبي", "ORG")),
+    _spans(
+        "وصل الوفد إلى عمان ووارسو قبل أن يلتقي نبيل العربي",
+        ("عمان", "LOC"),
+        ("وارسو", "LOC"),
+        ("نبيل العربي", "PER"),
+    ),
+    _spans(
+        "ارتفعت أسعار النفط الخام أمس بنسبة طفيفة",
+    ),
+    _spans(
+        "وأشاد الفلسطينيون بموقف البرلمان الأوروبي", ("الفلسطينيون", "MISC"), ("البرلمان الأوروبي", "ORG")
+    ),
 ]
 
 
@@ -51,7 +68,9 @@ def test_replaced_names_come_from_the_pool_of_their_type(ner_training) -> None:
     copies = ner_training.replace_mentions(SENTENCES, copies=3, share=1.0)
     # the sentence without names is not copied; the others once per copy, in order
     assert len(copies) == 3 * 4
-    for (text, spans), (_original, original_spans) in zip(copies, [s for s in SENTENCES if s[1]] * 3, strict=True):
+    for (text, spans), (_original, original_spans) in zip(
+        copies, [s for s in SENTENCES if s[1]] * 3, strict=True
+    ):
         assert [typ for *_, typ in spans] == [typ for *_, typ in original_spans]
         for start, end, typ in spans:
             assert text[start:end] in pool[typ]
