@@ -95,14 +95,6 @@ COARSE = {
     **dict.fromkeys("Group Land Air Water Projectile Book Movie Software Food Drug".split(), "MISC"),
 }
 
-# Mention replacement (Dai & Adel, COLING 2020, "An Analysis of Simple Data Augmentation for
-# Named Entity Recognition"): one extra copy of every training sentence that names a person,
-# organisation or place, each such name swapped with probability AUGMENT_SHARE for another
-# training name of its type. Chosen on the tune split over two folds (bench/RESULTS.md).
-AUGMENT_COPIES = 1
-AUGMENT_SHARE = 0.5
-SCORED_TYPES = ("PER", "ORG", "LOC")
-
 PREFIX_TOKENS = frozenset("وفبلك")
 SUFFIX_TOKENS = frozenset(["ه", "ها", "هم", "هما", "هن", "نا", "كم", "كما", "ني", "ي"])
 
@@ -238,48 +230,6 @@ def heldout_articles(corpus: Path, words: int = 600, split: str = "document") ->
         if text:
             articles.append((text, entities))
     return articles
-
-
-def replace_mentions(
-    sentences: list[tuple[str, list]],
-    copies: int = AUGMENT_COPIES,
-    share: float = AUGMENT_SHARE,
-    seed: int = SEED,
-) -> list[tuple[str, list]]:
-    """Copies of the sentences that name a PER/ORG/LOC, each of those names swapped, with
-    probability ``share``, for a name of the same type drawn from ``sentences``.
-
-    ~1,800 training sentences let the CRF learn many names by heart (``w=``, ``c=``); the same
-    contexts with other names put weight on what announces a name (titles, heads, the
-    neighbours' classes, shapes), which is all it has for a name it never saw. Spans keep their
-    proclitic outside (``و`` + another place), MISC names stay as written (a nationality cannot
-    take a person's place), and the draw is seeded, so training stays deterministic. A copy in
-    which no name was drawn is kept as it is: the measured setting (it weighs those sentences
-    double)."""
-    rng = random.Random(seed)
-    names: dict[str, list[str]] = {}
-    for text, entities in sentences:
-        for start, end, typ in entities:
-            if typ in SCORED_TYPES:
-                names.setdefault(typ, []).append(text[start:end])
-    pool = {typ: sorted(set(found)) for typ, found in names.items()}
-    out: list[tuple[str, list]] = []
-    for _copy in range(copies):
-        for text, entities in sentences:
-            if not any(typ in pool for _start, _end, typ in entities):
-                continue
-            written, spans, last = "", [], 0
-            for start, end, typ in sorted(entities):
-                if start < last:
-                    continue
-                swap = typ in pool and rng.random() < share
-                mention = rng.choice(pool[typ]) if swap else text[start:end]
-                written += text[last:start]
-                spans.append((len(written), len(written) + len(mention), typ))
-                written += mention
-                last = end
-            out.append((written + text[last:], spans))
-    return out
 
 
 def token_labels(recognizer, text: str, entities: list[tuple[int, int, str]]) -> tuple[list, list[str]]:
@@ -424,11 +374,10 @@ def train(corpus: Path, model_path: Path, split: str = "document") -> None:
     from akhbar.transforms.text.entities import EntityRecognizer
 
     train_set, held = load_split(corpus, split)
-    augmented = replace_mentions(train_set)
     featurizer = EntityRecognizer(model_path=None)
     trainer = pycrfsuite.Trainer(verbose=False)
     label_counts: Counter = Counter()
-    for text, entities in train_set + augmented:
+    for text, entities in train_set:
         tokens, labels = token_labels(featurizer, text, entities)
         if tokens:
             trainer.append(featurizer.features(tokens), labels)
@@ -438,10 +387,7 @@ def train(corpus: Path, model_path: Path, split: str = "document") -> None:
     started = time.perf_counter()
     model_path.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(model_path))
-    print(
-        f"trained on {len(train_set)} sentences + {len(augmented)} with names replaced "
-        f"in {time.perf_counter() - started:.0f}s -> {model_path}"
-    )
+    print(f"trained on {len(train_set)} sentences in {time.perf_counter() - started:.0f}s -> {model_path}")
     print("labels:", dict(sorted(label_counts.items())))
 
 
