@@ -5,7 +5,7 @@
 
 For tuning the recogniser's rules (transforms/text/entities.py) without the held-out documents:
 reads ../shared/corpus/ner/newsfane_gold_dev.txt (exit 0 when absent) and scores the TUNE split
-of train/ner.py (train a tune model first: ``python train/ner.py --skip-clusters --split tune
+of train/ner.py (train a tune model first: ``python train/ner.py --split tune
 --model /tmp/tune.crfsuite``) as article-sized texts, the way the pipeline tags. ``--split
 document`` is refused unless ``--final`` is given: the held-out errors are never listed.
 
