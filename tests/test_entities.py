@@ -220,7 +220,15 @@ PINNED = [
                 "canonical": "أرامكو",
                 "display": "أرامكو",
             },
-            {"text": "دبي", "start": 86, "end": 89, "type": "LOC", "canonical": "دبي", "display": "دبي"},
+            # An exchange is an organisation (NewsFANE and the reading guide agree), not its city.
+            {
+                "text": "بورصة دبي",
+                "start": 80,
+                "end": 89,
+                "type": "ORG",
+                "canonical": "بورصه دبي",
+                "display": "بورصة دبي",
+            },
         ],
     ),
     (
@@ -332,9 +340,11 @@ def test_heldout_newsfane_quality_floor(recognizer: EntityRecognizer) -> None:
     # Documents the shipped model never saw, tagged as article-sized texts (as the pipeline does).
     result = ner_training.evaluate(recognizer, ner_training.heldout_articles(NEWSFANE))
     # A floor a little under the measured figure (see bench/ner.py): it only goes up.
-    assert result["ALL"]["f1"] >= 0.73, result  # measured 0.746 (0.743 before the issue-15 recogniser rules)
-    assert result["PER"]["f1"] >= 0.74 and result["LOC"]["f1"] >= 0.82, result  # 0.755, 0.837
-    assert result["ORG"]["f1"] >= 0.56, result  # 0.574
+    # Measured 0.788 with the model trained on NewsFANE + news sentences labelled by reading
+    # (0.746 NewsFANE only with the issue-15 recogniser rules, 0.743 before them).
+    assert result["ALL"]["f1"] >= 0.77, result
+    assert result["PER"]["f1"] >= 0.80 and result["LOC"]["f1"] >= 0.84, result  # 0.824, 0.862
+    assert result["ORG"]["f1"] >= 0.61, result  # 0.630
 
 
 # -- display forms ---------------------------------------------------------------------------

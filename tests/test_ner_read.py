@@ -64,3 +64,15 @@ def test_the_shipped_labels_file_names_sentences_and_typed_names_only():
         assert docno and index.isdigit()
         for name, typ in names:
             assert typ in ner_read.TYPES and 0 < len(name.split()) <= 12
+
+
+def test_saudinewsnet_sentences_run_deeper_into_the_article_and_skip_links():
+    body = "\n".join(
+        [f"وقال المتحدث الرسمي إن الجولة رقم {n} من المفاوضات ستعقد في الرياض الأسبوع المقبل." for n in range(12)]
+        + ["للمزيد تابعونا على http://example.com في كل وقت ومن أي مكان"]
+    )
+    record = {"url": "http://example.com/a", "title": "انطلاق جولة جديدة من المفاوضات في الرياض", "content": body}
+    chosen = ner_read.snn_sentences(record)
+    assert len(chosen) == ner_read.SNN_SENTENCES_PER_ARTICLE
+    assert chosen[0] == record["title"] and all("http" not in s for s in chosen)
+    assert ner_read.snn_id(record).startswith("snn-") and len(ner_read.snn_id(record)) == 16

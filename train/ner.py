@@ -14,8 +14,9 @@ the last bits: on scikit-learn 1.9.1/numpy 2.4.6 a rebuild moves 55,162 of 69,31
 512-class), so they are rebuilt only on request, and the model is always retrained after them.
 
 Reads ``../shared/corpus/ner/newsfane_gold_dev.txt`` (NewsFANE Gold, CC BY-SA 3.0; override
-with ``--corpus``), and adds the ANT sentences labelled by reading (``train/ner_labels_read.tsv``,
-rebuilt from ANT by train/ner_read.py; ``--newsfane-only`` leaves them out). Every figure printed
+with ``--corpus``), and adds news sentences labelled by reading (``train/ner_labels_read.tsv``:
+ANT and SaudiNewsNet, rebuilt from ../shared/corpus by train/ner_read.py; ``--newsfane-only``
+leaves them out). Every figure printed
 is NewsFANE's: the read sentences only ever train. Deterministic: fixed split seed, fixed L-BFGS settings, no randomness in
 crfsuite's L-BFGS, so a re-run writes the same model.
 
@@ -382,7 +383,7 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
 
 
 def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: Path | None = None) -> None:
-    """Train on NewsFANE's training side plus, when ``unlabelled`` (ANT) is given, the ANT
+    """Train on NewsFANE's training side plus, when ``unlabelled`` (ANT's path) is given, the news
     sentences labelled by reading (train/ner_read.py): held-out and tune figures stay NewsFANE's."""
     import pycrfsuite
 
@@ -393,7 +394,8 @@ def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: P
         from train.ner_read import load_read_sentences
 
         read = load_read_sentences(unlabelled)
-        print(f"training side: {len(train_set)} NewsFANE sentences + {len(read)} ANT sentences labelled by reading")
+        print(f"training side: {len(train_set)} NewsFANE sentences + {len(read)} news sentences "
+              "labelled by reading (ANT, SaudiNewsNet)")
         train_set = train_set + read
     featurizer = EntityRecognizer(model_path=None)
     trainer = pycrfsuite.Trainer(verbose=False)

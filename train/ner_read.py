@@ -1,11 +1,15 @@
-"""Entity labels written by reading ANT sentences: extra training text for train/ner.py.
+"""Entity labels written by reading news sentences: extra training text for train/ner.py.
 
 NewsFANE's training side is ~1,800 sentences of 2000s newswire; most names in today's news are
-not in it. ``ner_labels_read.tsv`` adds sentences of ANT (antcorpus.multisource, 2018 feeds of
-five outlets) labelled PER/ORG/LOC/MISC by reading, following ``ner_labels_GUIDE.md`` (written
-for NewsFANE's conventions). The file keeps only ids and the labelled names; the sentences are
-rebuilt from ``../shared/corpus/ant/ant_multisource.jsonl.gz`` at training time by
-``ant_sentences``, the same cut that chose them, so no article text is copied into the project.
+not in it. ``ner_labels_read.tsv`` adds sentences labelled PER/ORG/LOC/MISC by reading,
+following ``ner_labels_GUIDE.md`` (written for NewsFANE's conventions), from two corpora:
+- ANT (antcorpus.multisource, 2018 feeds of five pan-Arab outlets): ids ``docno#k``, the title
+  and first sentences of each article (``ant_sentences``);
+- SaudiNewsNet (one day, 2015-08-11, of 13 Saudi outlets, ``../shared/corpus/dedup``): ids
+  ``snn-<sha1 of the url, 12 hex>#k``, up to ten sentences of each article, so names recur
+  inside one text as they do in NewsFANE's Gulf newspapers (``snn_sentences``).
+The file keeps only ids and the labelled names; the sentences are rebuilt from the corpora at
+training time by the same cuts that chose them, so no article text is copied into the project.
 
     python train/ner_read.py /work/nerlabel/batch_*.jsonl --labels /work/nerlabel/labels_*.jsonl
         # checks read labels against their sentences and writes train/ner_labels_read.tsv
@@ -15,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import re
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +31,8 @@ from pathlib import Path
 LABELS_PATH = Path(__file__).resolve().parent / "ner_labels_read.tsv"
 TYPES = ("PER", "ORG", "LOC", "MISC")
 SENTENCES_PER_ARTICLE = 4
+SNN_SENTENCES_PER_ARTICLE = 10
+SNN_DAY = "saudinewsnet_2015-08-11.zip"
 _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
 _PROCLITICS = "وفبكل"
 
@@ -40,6 +48,23 @@ def ant_sentences(record: dict) -> list[str]:
         if len(chosen) >= SENTENCES_PER_ARTICLE:
             break
     return chosen
+
+
+def snn_sentences(record: dict) -> list[str]:
+    """The title and up to nine more sentences of a SaudiNewsNet article, as chosen for
+    labelling: 6 to 60 words, no line with a link or opening with a hashtag."""
+    chosen: list[str] = []
+    for piece in [record.get("title") or "", *_SENTENCE_END.split(record.get("content") or "")]:
+        sentence = re.sub(r"\s+", " ", piece).strip()
+        if 6 <= len(sentence.split()) <= 60 and "http" not in sentence and not sentence.startswith("#"):
+            chosen.append(sentence)
+        if len(chosen) >= SNN_SENTENCES_PER_ARTICLE:
+            break
+    return chosen
+
+
+def snn_id(record: dict) -> str:
+    return "snn-" + hashlib.sha1(record["url"].encode("utf-8")).hexdigest()[:12]
 
 
 def _at_word_start(text: str, index: int) -> bool:
@@ -91,19 +116,32 @@ def read_labels(path: Path = LABELS_PATH) -> dict[str, list[tuple[str, str]]]:
 
 
 def load_read_sentences(ant: Path, path: Path = LABELS_PATH) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """(sentence text, entity spans) of every labelled sentence, rebuilt from ANT."""
+    """(sentence text, entity spans) of every labelled sentence, rebuilt from the corpora
+    (``ant``: ANT's jsonl.gz; SaudiNewsNet is looked for in ``../dedup/`` beside ANT's folder)."""
     labels = read_labels(path)
     wanted = {sentence_id.split("#")[0] for sentence_id in labels}
     out: list[tuple[str, list[tuple[int, int, str]]]] = []
+
+    def add(article_id: str, sentences: list[str]) -> None:
+        for k, sentence in enumerate(sentences):
+            names = labels.get(f"{article_id}#{k}")
+            if names is not None:
+                out.append((sentence, locate(sentence, names)))
+
     with gzip.open(ant, "rt", encoding="utf-8") as fh:
         for line in fh:
             record = json.loads(line)
-            if record.get("docno") not in wanted:
-                continue
-            for k, sentence in enumerate(ant_sentences(record)):
-                names = labels.get(f"{record['docno']}#{k}")
-                if names is not None:
-                    out.append((sentence, locate(sentence, names)))
+            if record.get("docno") in wanted:
+                add(record["docno"], ant_sentences(record))
+    snn = ant.parent.parent / "dedup" / SNN_DAY
+    if any(article_id.startswith("snn-") for article_id in wanted) and snn.exists():
+        with zipfile.ZipFile(snn) as archive:
+            (name,) = archive.namelist()
+            for record in json.loads(archive.read(name).decode("utf-8")):
+                article_id = snn_id(record)
+                if article_id in wanted:
+                    add(article_id, snn_sentences(record))
+                    wanted.discard(article_id)  # the day holds a few articles twice under one url
     return out
 
 
@@ -127,9 +165,10 @@ def write_labels(batches: list[Path], answers: list[Path], out: Path = LABELS_PA
             rows.append(item["id"] + "".join(f"\t{t}:{text[s:e]}" for s, e, t in kept))
     with open(out, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(
-            "# Entity labels written by this project (issue 15) by reading ANT sentences (antcorpus.multisource @ f117ce44),\n"
+            "# Entity labels written by this project (issue 15) by reading news sentences of ANT (antcorpus.multisource @ f117ce44;\n"
+            "# ids docno#k) and SaudiNewsNet (inparallel/SaudiNewsNet @ 4e392399, 2015-08-11; ids snn-<url sha1>#k),\n"
             "# following train/ner_labels_GUIDE.md; one line per sentence: docno#k, then TYPE:name per mention in order.\n"
-            "# Sentences are rebuilt from the corpus by train/ner_read.py ant_sentences; no article text is kept here.\n"
+            "# Sentences are rebuilt from the corpora by train/ner_read.py (ant_sentences, snn_sentences); no article text is kept here.\n"
         )
         for row in sorted(rows):
             fh.write(row + "\n")
