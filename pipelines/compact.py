@@ -18,7 +18,9 @@ How it stays safe:
   neither. Two details make that hold for a reader whose listing straddles the swap:
   - it may have opened the directory just before the swap and read it after: it then reads the
     directory now holding the old files, so those are kept under ``state/compact/retired-…`` for
-    ``--keep-old-minutes`` (default 60) and deleted by a later compaction, not at once;
+    ``--keep-old-minutes`` (default 60, counted from the compaction's start) and deleted after
+    that by the next compaction or ingest
+    (its housekeeping), not at once;
   - a reader that stats each listed name by path after the swap no longer finds the old names.
     pyarrow's own discovery does that and skips them silently, so ``schemas.read_dataset`` lists
     each partition with one directory read instead (``schemas/reading.py``).
@@ -29,8 +31,9 @@ How it stays safe:
   their own way; keep compaction off the days they scan (``--older-than``) when a silent gap
   during a compaction would matter.
 - **A crash loses nothing.** Whatever sits in ``state/compact/`` is either the merged copy not
-  yet swapped in, or the old files already swapped out: both are redundant; the next compaction
-  deletes the first at once and the second once older than ``--keep-old-minutes``. The partition itself always holds a whole set of rows.
+  yet swapped in, or the old files already swapped out (moved under ``retired-…`` right after
+  each swap): both are redundant; the next compaction or ingest deletes the first at once and
+  the second once its keep time has passed. The partition itself always holds a whole set of rows.
 - On object stores (gs://, s3://) and where RENAME_EXCHANGE is missing, the merged file is
   renamed in and then the old files are deleted: no row is lost, but a reader listing in
   between sees the partition's rows twice. Compact such outputs when nothing reads them, or
@@ -141,7 +144,8 @@ def _write(table: pa.Table, schema: pa.Schema, path: str) -> None:
         pq.write_table(table, sink, compression="zstd", **parquet_write_options(schema))
 
 
-def compact_partition(output: str, table: str, directory: str, files: list[str], token: str) -> int:
+def compact_partition(output: str, table: str, directory: str, files: list[str], token: str,
+                      delete_after: int | None = None) -> int:
     """Merge one partition's files into ``part-compact-TOKEN-0000.parquet``; returns its rows."""
     from akhbar.transforms.stages.write import pause_for_fault_test
 
@@ -158,7 +162,9 @@ def compact_partition(output: str, table: str, directory: str, files: list[str],
             raise OSError(f"merged file of {directory} does not read back whole")
         pause_for_fault_test("before_swap")
         if _exchange(staging, directory):
-            return merged.num_rows  # staging now holds the old files: retired by compact(), not deleted here
+            _retire(output, token, table, staging, directory,
+                    int(time.time()) + KEEP_OLD_MINUTES * 60 if delete_after is None else delete_after)
+            return merged.num_rows
         FileSystems.rename([os.path.join(staging, name)], [os.path.join(directory, name)])
     else:
         _write(merged, schema, FileSystems.join(directory, name))
@@ -166,18 +172,19 @@ def compact_partition(output: str, table: str, directory: str, files: list[str],
     return merged.num_rows
 
 
-def clear_staging(output: str, keep_old_minutes: float = KEEP_OLD_MINUTES, now: float | None = None) -> None:
-    """Drop what earlier compactions left in state/compact/: unswapped merged copies (redundant,
-    whichever side of the swap a killed compaction died) at once, swapped-out old files once
-    retired for longer than ``keep_old_minutes`` (a reader may still be listing them)."""
+def clear_staging(output: str, now: float | None = None) -> None:
+    """Drop what compactions left in state/compact/: unswapped merged copies (redundant, whichever
+    side of the swap a killed compaction died) at once, swapped-out old files once their
+    ``retired-<delete after>-…`` time has passed (a reader may still be listing them before).
+    Run by every compaction and by every ingest's housekeeping (pipelines/housekeeping.py)."""
     staging = FileSystems.join(output, "state", "compact")
     if "://" not in staging:
         if not os.path.isdir(staging):
             return
-        cutoff = (time.time() if now is None else now) - keep_old_minutes * 60
+        now = time.time() if now is None else now
         for name in os.listdir(staging):
             retired = _RETIRED.match(name)
-            if retired is None or int(retired.group(1)) <= cutoff:
+            if retired is None or int(retired.group(1)) <= now:
                 shutil.rmtree(os.path.join(staging, name), ignore_errors=True)
         with contextlib.suppress(OSError):
             os.rmdir(staging)  # only when empty
@@ -188,18 +195,22 @@ def clear_staging(output: str, keep_old_minutes: float = KEEP_OLD_MINUTES, now: 
             FileSystems.delete(leftovers)
 
 
-def _retire(output: str, token: str) -> None:
-    """Keep this compaction's swapped-out directories, named with the time they were retired."""
-    swapped = os.path.join(output, "state", "compact", token)
-    if os.path.isdir(swapped):
-        os.rename(swapped, os.path.join(output, "state", "compact", f"retired-{int(time.time())}-{token}"))
+def _retire(output: str, token: str, table: str, swapped_out: str, directory: str, delete_after: int) -> None:
+    """Move a partition's old files, just swapped out, under ``retired-<delete after>-TOKEN``: kept
+    for readers that opened the directory before the swap, deleted by a later ``clear_staging``.
+    Done per partition, right after its swap, so a compaction that dies later keeps them too."""
+    retired = os.path.join(output, "state", "compact", f"retired-{delete_after}-{token}", table,
+                           os.path.relpath(directory, os.path.join(output, table)))
+    os.makedirs(os.path.dirname(retired), exist_ok=True)
+    os.rename(swapped_out, retired)
 
 
 def compact(output: str, tables: list[str], older_than_days: int | None = None, today: date | None = None,
             token: str | None = None, keep_old_minutes: float = KEEP_OLD_MINUTES) -> dict[str, Compacted]:
     """Compact every partition with two or more files (dated before today − DAYS, if given); lease held by the caller."""
     token = token or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    clear_staging(output, keep_old_minutes)
+    delete_after = int(time.time() + keep_old_minutes * 60)  # one retired folder per compaction
+    clear_staging(output)
     cutoff = None
     if older_than_days is not None:
         cutoff = ((today or datetime.now(UTC).date()) - timedelta(days=older_than_days)).isoformat()
@@ -212,13 +223,11 @@ def compact(output: str, tables: list[str], older_than_days: int | None = None, 
                 continue
             if len(files) < 2:
                 continue
-            summary.rows += compact_partition(output, table, directory, files, token)
+            summary.rows += compact_partition(output, table, directory, files, token, delete_after)
             summary.partitions += 1
             summary.files_before += len(files)
             summary.files_after += 1
-    if "://" not in output:
-        _retire(output, token)
-    clear_staging(output, keep_old_minutes)
+    clear_staging(output)
     return done
 
 

@@ -410,8 +410,11 @@ def feeds_reached(output: str, run_id: str) -> tuple[int, int]:
 
 def tidy_output(output: str, run_id: str) -> Tidied:
     """Steps 1–3 of the module doc, in that order; call with the output's lease held."""
+    from akhbar.pipelines.compact import clear_staging  # compact imports this module when it runs
+
     tidied = Tidied()
     _remove_leftovers(output, run_id, tidied)
+    clear_staging(output)  # a compaction's swapped-out files, once readers have had their time
     _quarantine_damage(output, run_id, tidied)
     for unfinished in unfinished_runs(output):
         repair_run(output, unfinished)

@@ -11,9 +11,9 @@ over only when it is stale:
   refreshing for that long is gone, or so stuck that it no longer owns the output), or
 - it was taken on this host and its pid no longer runs (a SIGKILLed run frees the output at once).
 
-Local paths get a real mutual exclusion: the lease is created with ``O_CREAT | O_EXCL`` and a
-stale lease is first renamed aside under a name of the taker's own (one rename wins), so two runs
-that start together never both hold it.
+Local paths get a real mutual exclusion: the lease is created with ``O_CREAT | O_EXCL``, and a
+stale lease is removed only by one breaker at a time (``lease.json.breaking``, also created
+exclusively), after reading it again, so two runs that start together never both hold it.
 
 A holder whose lease was taken over (stale to the taker) finds out at its next heartbeat or at
 ``still_held()``, which re-reads the lease: it stops refreshing, never overwrites the taker's
@@ -52,6 +52,9 @@ HEARTBEAT_SECONDS = 30.0
 STALE_AFTER_SECONDS = 600.0
 REMOTE_SETTLE_SECONDS = 2.0
 POLL_SECONDS = 0.5
+# A run breaking a stale lease holds lease.json.breaking for milliseconds; one left older than this
+# belongs to a breaker that died mid-turn.
+BREAKING_STALE_SECONDS = 30.0
 
 
 class LeaseHeld(Exception):
@@ -161,21 +164,35 @@ class OutputLease:
         return True
 
     def _break_stale_local(self, holder: LeaseInfo | None) -> None:
-        # Rename aside under our own name: of two runs breaking the same stale lease, one rename wins.
-        aside = f"{self.path}.stale-{self.info.run_id}-{self.info.pid}"
+        """Remove the stale lease ``holder`` (None: unreadable) if it is still the one in place.
+
+        Breakers take turns through ``lease.json.breaking`` (exclusive create), and each removes
+        the lease only after reading it again under that turn: moving the lease aside first, as
+        before, could move a newer run's fresh lease, and a third run could then take the empty
+        place (two holders, seen under load in CI)."""
+        breaking = f"{self.path}.breaking"
         try:
-            os.rename(self.path, aside)
-        except FileNotFoundError:
+            fd = os.open(breaking, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):  # a breaker that died mid-turn
+                if time.time() - os.path.getmtime(breaking) > BREAKING_STALE_SECONDS:
+                    os.remove(breaking)
             return
-        moved = _read_lease_file(aside)
-        if moved is not None and (holder is None or (moved.run_id, moved.pid) != (holder.run_id, holder.pid)) \
-                and not holder_is_gone(moved, stale_after=self.stale_after):
-            # A faster taker replaced the stale lease between our read and our rename: put its back.
-            with contextlib.suppress(FileExistsError):
-                os.link(aside, self.path)
-        else:
-            log.warning("took over the stale lease of %s", holder.describe() if holder else "an unreadable lease")
-        os.remove(aside)
+        os.close(fd)
+        try:
+            current = _read_lease_file(self.path)
+            if holder is None:
+                still_stale = current is None and time.time() - os.path.getmtime(self.path) > 5
+            else:
+                still_stale = current is not None and (current.run_id, current.pid, current.heartbeat_at) == (
+                    holder.run_id, holder.pid, holder.heartbeat_at) and holder_is_gone(current, stale_after=self.stale_after)
+            if still_stale:
+                os.remove(self.path)
+                log.warning("took over the stale lease of %s", holder.describe() if holder else "an unreadable lease")
+        except FileNotFoundError:
+            pass
+        finally:
+            os.remove(breaking)
 
     def _write_remote(self) -> None:
         with FileSystems.create(self.path) as sink:
@@ -197,7 +214,11 @@ class OutputLease:
                 return LeaseInfo("?", "?", 0, "?", "?") if os.path.exists(self.path) else self._try_acquire()
             if holder_is_gone(holder, stale_after=self.stale_after):
                 self._break_stale_local(holder)
-                return None if self._try_create_local() else read_lease(self.output)
+                if self._try_create_local():
+                    return None
+                # Someone else's lease is there now: maybe still empty (created, not yet written),
+                # which reads as None, and None here would mean "acquired".
+                return read_lease(self.output) or LeaseInfo("?", "?", 0, "?", "?")
             return holder
         if holder is not None and not holder_is_gone(holder, stale_after=self.stale_after):
             return holder

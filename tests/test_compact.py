@@ -84,8 +84,14 @@ def test_compaction_merges_each_partition_into_one_sorted_file(tmp_path):
     assert retired.startswith("retired-")
     kept = [n for _, _, names in os.walk(os.path.join(output, "state", "compact")) for n in names]
     assert len(kept) == DAYS * len(TOPICS) * FILES_PER_PARTITION
-    # ... and go once they are older than --keep-old-minutes.
-    compact(output, ["articles"], keep_old_minutes=0)
+    # ... and go once --keep-old-minutes have passed (the next compaction's or ingest's tidy-up).
+    from akhbar.pipelines.housekeeping import tidy_output
+
+    tidy_output(output, "later-run")
+    assert len(os.listdir(os.path.join(output, "state", "compact"))) == 1  # not yet
+    from akhbar.pipelines.compact import clear_staging
+
+    clear_staging(output, now=time.time() + 61 * 60)
     assert not os.path.exists(os.path.join(output, "state", "compact"))
 
 
@@ -98,10 +104,32 @@ def test_retired_files_are_deleted_only_after_the_keep_time(tmp_path):
     staging = os.path.join(output, "state", "compact")
     (retired,) = os.listdir(staging)
     os.makedirs(os.path.join(staging, "killed-midway", "articles"))  # a merged copy never swapped in
-    clear_staging(output, keep_old_minutes=60, now=time.time() + 59 * 60)
+    clear_staging(output, now=time.time() + 59 * 60)
     assert os.listdir(staging) == [retired]
-    clear_staging(output, keep_old_minutes=60, now=time.time() + 61 * 60)
+    clear_staging(output, now=time.time() + 61 * 60)
     assert not os.path.exists(staging)
+
+
+def test_a_short_keep_time_lets_the_compaction_itself_delete_the_old_files(tmp_path):
+    output = str(tmp_path)
+    _write_runs(output)
+    compact(output, ["articles"], keep_old_minutes=0)
+    assert not os.path.exists(os.path.join(output, "state", "compact"))
+
+
+def test_pyarrow_given_a_listing_taken_before_the_swap_raises_rather_than_counting_less(tmp_path):
+    """The second cause of the silent gap: names listed before a swap are gone after it. Opened
+    through their paths (what read_dataset hands pyarrow) they fail loudly."""
+    import pyarrow.dataset as ds
+
+    from akhbar.schemas.reading import _part_files
+
+    output = str(tmp_path)
+    _write_runs(output)
+    listed_before = _part_files(os.path.join(output, "articles"))
+    compact(output, ["articles"])
+    with pytest.raises(FileNotFoundError):
+        ds.dataset(listed_before, format="parquet").count_rows()
 
 
 def test_a_reader_that_opened_a_partition_before_its_swap_still_lists_every_old_file(tmp_path):
@@ -155,6 +183,7 @@ def test_readers_during_compaction_never_see_a_row_twice_or_miss_one(tmp_path):
         reader.join()
     assert len(seen) >= 3
     assert set(seen) == {total}, collections.Counter(seen)
+    assert set(failures) <= {"FileNotFoundError"}, collections.Counter(failures)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL and RENAME_EXCHANGE: Linux")

@@ -340,11 +340,11 @@ def test_heldout_newsfane_quality_floor(recognizer: EntityRecognizer) -> None:
     # Documents the shipped model never saw, tagged as article-sized texts (as the pipeline does).
     result = ner_training.evaluate(recognizer, ner_training.heldout_articles(NEWSFANE))
     # A floor a little under the measured figure (see bench/ner.py): it only goes up.
-    # Measured 0.788 with the model trained on NewsFANE + news sentences labelled by reading
+    # Measured 0.784 with the model trained on NewsFANE + news sentences labelled by reading
     # (0.746 NewsFANE only with the issue-15 recogniser rules, 0.743 before them).
     assert result["ALL"]["f1"] >= 0.77, result
-    assert result["PER"]["f1"] >= 0.80 and result["LOC"]["f1"] >= 0.84, result  # 0.824, 0.862
-    assert result["ORG"]["f1"] >= 0.61, result  # 0.630
+    assert result["PER"]["f1"] >= 0.80 and result["LOC"]["f1"] >= 0.84, result  # 0.819, 0.858
+    assert result["ORG"]["f1"] >= 0.61, result  # 0.627
 
 
 # -- display forms ---------------------------------------------------------------------------

@@ -73,18 +73,28 @@ def test_processes_racing_for_a_stale_lease_leave_exactly_one_holder(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     _write_lease(str(tmp_path), run_id="killed", pid=dead.pid)
+    release = tmp_path / "release"
     script = (
-        "import sys, time\n"
+        "import os, sys, time\n"
         "from akhbar.pipelines.lease import OutputLease, LeaseHeld\n"
         "lease = OutputLease(sys.argv[1], sys.argv[2])\n"
         "time.sleep(max(0.0, float(sys.argv[3]) - time.time()))\n"
         "try:\n    lease.acquire()\nexcept LeaseHeld:\n    print('held'); sys.exit(0)\n"
-        "print('acquired'); sys.stdout.flush(); time.sleep(5); lease.release()\n"
+        "print('acquired'); sys.stdout.flush()\n"
+        # Hold until every racer has answered: a racer slow to start (a loaded machine) must
+        # still find the lease held, not freed by a holder that already let go.
+        "deadline = time.time() + 120\n"
+        "while not os.path.exists(sys.argv[4]) and time.time() < deadline:\n    time.sleep(0.05)\n"
+        "lease.release()\n"
     )
     go = time.time() + 8  # every racer imported and waiting before the start
-    racers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), f"racer{i}", str(go)],
+    racers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), f"racer{i}", str(go), str(release)],
                                stdout=subprocess.PIPE, text=True) for i in range(4)]
-    outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in racers)
+    deadline = time.monotonic() + 90
+    while sum(r.poll() is not None for r in racers) < len(racers) - 1 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the racers that found the lease held have answered and gone
+    release.touch()
+    outcomes = sorted(r.communicate(timeout=60)[0].strip() for r in racers)
     assert outcomes == ["acquired", "held", "held", "held"], outcomes
 
 

@@ -76,3 +76,9 @@ def test_saudinewsnet_sentences_run_deeper_into_the_article_and_skip_links():
     assert len(chosen) == ner_read.SNN_SENTENCES_PER_ARTICLE
     assert chosen[0] == record["title"] and all("http" not in s for s in chosen)
     assert ner_read.snn_id(record).startswith("snn-") and len(ner_read.snn_id(record)) == 16
+
+
+def test_a_name_is_placed_on_the_whole_word_not_on_an_adjective_that_starts_with_it():
+    text = "قال المسؤول اليمني إن الحكومة اليمنية تريد أن يعود السلام إلى اليمن قريبا"
+    spans = ner_read.locate(text, [("اليمن", "LOC")])
+    assert _named(text, spans) == [("اليمن", "LOC")] and spans[0][0] == text.rindex("اليمن")

@@ -391,9 +391,13 @@ def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: P
 
     train_set, held = load_split(corpus, split)
     if unlabelled is not None:
-        from train.ner_read import load_read_sentences
+        from train.ner_read import load_read_sentences, read_labels
 
         read = load_read_sentences(unlabelled)
+        expected = len(read_labels())
+        if len(read) != expected:  # a corpus file missing or changed: the model would not be the shipped one
+            raise SystemExit(f"rebuilt {len(read)} of {expected} sentences labelled by reading: "
+                             "is ../shared/corpus/dedup/saudinewsnet_2015-08-11.zip there?")
         print(f"training side: {len(train_set)} NewsFANE sentences + {len(read)} news sentences "
               "labelled by reading (ANT, SaudiNewsNet)")
         train_set = train_set + read
@@ -425,16 +429,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="rebuild the word classes from ANT before training (they differ across scikit-learn builds)")
     parser.add_argument("--skip-clusters", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old commands
     parser.add_argument("--newsfane-only", action="store_true",
-                        help="train without the ANT sentences labelled by reading (train/ner_labels_read.tsv)")
+                        help="train without the news sentences labelled by reading (train/ner_labels_read.tsv)")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
+    shipped = args.model.resolve() == configs.path(MODEL_NAME).resolve()
+    if shipped and args.split != "document":
+        # Only the document split trains the shipped model; the shipped model trained on the
+        # other splits' held-out sentences, so scoring it there would flatter it.
+        print(f"--split {args.split} needs --model PATH (a model of that split, not the shipped one)", file=sys.stderr)
+        return 2
+    if not args.eval_only and not args.newsfane_only and not args.unlabelled.exists():
+        print(f"ANT not found: {args.unlabelled} (the labelled-by-reading sentences are rebuilt from it); "
+              "--newsfane-only trains without them", file=sys.stderr)
+        return 2
     if not args.eval_only and args.rebuild_clusters:
         build_clusters(args.unlabelled, configs.path(CLUSTERS_NAME))
     if not args.eval_only:
-        read_labels_from = None if args.newsfane_only or not args.unlabelled.exists() else args.unlabelled
-        train(args.corpus, args.model, args.split, read_labels_from)
+        train(args.corpus, args.model, args.split, None if args.newsfane_only else args.unlabelled)
     from akhbar.transforms.text.entities import EntityRecognizer
 
     _, held = load_split(args.corpus, args.split)

@@ -78,6 +78,20 @@ def _at_word_start(text: str, index: int) -> bool:
     return False
 
 
+def _starts(text: str, surface: str, origin: int) -> list[int]:
+    """Where ``surface`` starts a word in ``text`` from ``origin`` on, whole words first: a name
+    also ends its word («اليمن» is the name, not the start of «اليمنية»), else it was written with
+    a suffix attached and is still taken (rare)."""
+    starts = []
+    index = text.find(surface, origin)
+    while index != -1:
+        if _at_word_start(text, index):
+            starts.append(index)
+        index = text.find(surface, index + 1)
+    whole = [i for i in starts if i + len(surface) == len(text) or not text[i + len(surface)].isalnum()]
+    return whole + [i for i in starts if i not in whole]
+
+
 def locate(text: str, names: Iterable[tuple[str, str]]) -> list[tuple[int, int, str]]:
     """Character spans of the listed names, taken in order of appearance; a name that cannot be
     found at a word start after the previous one is dropped (rare: a labelling slip)."""
@@ -88,11 +102,10 @@ def locate(text: str, names: Iterable[tuple[str, str]]) -> list[tuple[int, int, 
             continue
         found = -1
         for origin in (position, 0):
-            index = text.find(surface, origin)
-            while index != -1 and not _at_word_start(text, index):
-                index = text.find(surface, index + 1)
-            if index != -1 and not any(s < index + len(surface) and index < e for s, e, _ in spans):
-                found = index
+            free = [i for i in _starts(text, surface, origin)
+                    if not any(s < i + len(surface) and i < e for s, e, _ in spans)]
+            if free:
+                found = free[0]
                 break
         if found == -1:
             continue
