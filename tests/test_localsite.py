@@ -28,12 +28,6 @@ META_CP1256 = "maghrib/culture/2024/11/06/oran-film-festival.html"
 
 
 @pytest.fixture(scope="module")
-def site():
-    with LocalSite(SITE_ROOT) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def feeds(site, tmp_path_factory):
     feeds_file = site.render_feeds_file(tmp_path_factory.mktemp("feeds") / "feeds.yaml")
     return {feed["name"]: feed for feed in yaml.safe_load(feeds_file.read_text(encoding="utf-8"))["feeds"]}

@@ -26,17 +26,9 @@ import pytest
 
 from akhbar import schemas
 from akhbar.pipelines.lease import read_lease
-from akhbar.pipelines.localsite import LocalSite
 
-SITE_ROOT = Path(__file__).resolve().parents[1] / "pipelines" / "demo_site"
 # Two of the four outlets: enough dates, topics and stories, half the time.
 FEEDS = ("alkhabar", "nile")
-
-
-@pytest.fixture(scope="module")
-def site():
-    with LocalSite(SITE_ROOT) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

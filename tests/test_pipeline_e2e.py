@@ -34,12 +34,6 @@ BOILERPLATE_MARKERS = ("اقرأ أيضاً", "اقرأ أيضا", "إقرأ أ�
 
 
 @pytest.fixture(scope="module")
-def site():
-    with LocalSite(SITE_ROOT) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def feeds_file(site, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("feeds") / "feeds.yaml"
     site.render_feeds_file(path)

@@ -155,6 +155,8 @@ def load_read_sentences(ant: Path, path: Path = LABELS_PATH) -> list[tuple[str, 
                 if article_id in wanted:
                     add(article_id, snn_sentences(record))
                     wanted.discard(article_id)  # the day holds a few articles twice under one url
+    if len(out) != len(labels):  # a corpus file missing or changed: the model would not be the shipped one
+        raise SystemExit(f"rebuilt {len(out)} of {len(labels)} sentences labelled by reading from {ant.parent.parent}")
     return out
 
 

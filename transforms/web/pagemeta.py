@@ -424,19 +424,24 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
     # The first <time> after the headline is the article's; before it, the header's clock.
     dates.extend(sorted(time_candidates, key=lambda c: not c.after_headline)[:3])
 
-    line_candidates = []
-    for element in marked.date_lines:
+    def dated_line(element: HtmlElement, after_headline: bool) -> DateCandidate | None:
+        """A short line outside the page chrome that states a date with its year."""
         text = _text(element, MAX_LINE_CHARS)
         if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
-            continue
+            return None
         stamp = _stamp(text)
         if stamp is None or in_chrome(element):
-            continue
+            return None
         note_offset(stamp)
-        line_candidates.append(DateCandidate(KIND_LINE, stamp, marked.order.get(element, 0) > headline_at,
-                                             bool(_UPDATE_WORDS.search(text))))
-        if len(line_candidates) >= MAX_LINES:
-            break
+        return DateCandidate(KIND_LINE, stamp, after_headline, bool(_UPDATE_WORDS.search(text)))
+
+    line_candidates = []
+    for element in marked.date_lines:
+        candidate = dated_line(element, marked.order.get(element, 0) > headline_at)
+        if candidate is not None:
+            line_candidates.append(candidate)
+            if len(line_candidates) >= MAX_LINES:
+                break
     if not line_candidates and first_h1 is not None:
         # No marked date element: the lines right after the headline («تم نشره …»).
         parent = first_h1.getparent()
@@ -452,15 +457,10 @@ def read_page(tree: HtmlElement, *, with_body: bool = True) -> PageFacts:
         # Last, on a page that states no date anywhere else: a short text that announces publication («تم نشره», «نُشر في», «تاريخ النشر»).
         for text_node in _CUE_XPATH(tree)[:MAX_LINES]:
             element = text_node.getparent()
-            text = _text(element, MAX_LINE_CHARS) if element is not None else ""
-            if not text or len(text) > MAX_LINE_CHARS or not _HAS_YEAR.search(text):
-                continue
-            stamp = _stamp(text)
-            if stamp is None or in_chrome(element):
-                continue
-            note_offset(stamp)
-            line_candidates.append(DateCandidate(KIND_LINE, stamp, True, bool(_UPDATE_WORDS.search(text))))
-            break
+            candidate = dated_line(element, True) if element is not None else None
+            if candidate is not None:
+                line_candidates.append(candidate)
+                break
     dates.extend(sorted(line_candidates, key=lambda c: not c.after_headline))
 
     byline_texts = []
