@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=ner_training.DEFAULT_CORPUS)
     parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--split", choices=("tune", "document"), default="tune")
+    parser.add_argument("--split", choices=(*ner_training.TUNE_FOLDS, "document"), default="tune")
     parser.add_argument("--final", action="store_true", help="allow the document split (figures only)")
     parser.add_argument(
         "--errors", nargs="*", default=None, help="list errors of these steps (model, -, ...)"
