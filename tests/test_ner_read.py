@@ -82,3 +82,17 @@ def test_a_name_is_placed_on_the_whole_word_not_on_an_adjective_that_starts_with
     text = "قال المسؤول اليمني إن الحكومة اليمنية تريد أن يعود السلام إلى اليمن قريبا"
     spans = ner_read.locate(text, [("اليمن", "LOC")])
     assert _named(text, spans) == [("اليمن", "LOC")] and spans[0][0] == text.rindex("اليمن")
+
+
+def test_a_head_with_only_nationality_adjectives_is_no_name_as_in_newsfane():
+    def kept(text):
+        return ner_read.follows_newsfane(text, (0, len(text), "ORG"))
+
+    assert not kept("القوات الإسرائيلية")
+    assert not kept("المنتخب السعودي")
+    assert not kept("الإدارة الأمريكية")
+    # a name after the head, another head, or another type stays
+    assert kept("قوات سوريا الديمقراطية")
+    assert kept("الجيش السوري")
+    assert kept("القوات المسلحة السودانية")
+    assert ner_read.follows_newsfane("المنتخب السعودي", (0, 15, "LOC"))

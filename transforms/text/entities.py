@@ -280,8 +280,8 @@ class EntityRecognizer:
             for entry in _entries(gazetteer_yaml.get(typ, {})):
                 forms = [f.strip() for f in entry.split("|") if f.strip()]
                 register(forms, typ, forms[0])
-        self.gazetteer = Gazetteer(entries)
         self.classes = load_word_classes(configs.path(CLUSTERS_NAME))
+        self.gazetteer = Gazetteer(entries, self._band, PB_WHOLE_WORD_MARGIN)
         self.heads: dict[str, str] = {}
         for typ, words in (gazetteer_yaml.get("heads") or {}).items():
             for word in words:
@@ -657,6 +657,8 @@ class EntityRecognizer:
         «باكو», «باولو» are names that begin with a proclitic letter («اكو», «اولو» are no
         words), while «وفرنسا» is rarer than «فرنسا». Between two rare words («ودلال», «دلال»)
         the counts say nothing and the model's reading stands."""
+        if key in self.gazetteer.by_first:
+            return 0  # «بنها», «بعقوبة»: a listed name that begins with a proclitic letter
         options = strip_proclitics(key)
         for consumed, form in reversed(options):
             if form in self.gazetteer.by_first:

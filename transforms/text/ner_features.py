@@ -25,7 +25,7 @@ import itertools
 import re
 import struct
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,13 +158,23 @@ def word_shape(surface: str) -> str:
 class Gazetteer:
     """Longest-match lookup of multi-word names on match-key tokens, proclitics allowed.
 
-    ``entries`` maps a tuple of match-key words to (type, display form).
+    ``entries`` maps a tuple of match-key words to (type, display form). ``band``, when given,
+    is a word's frequency band (log2 count in unlabelled news): a name is not read behind a
+    proclitic when the whole word is far more common than the name form («بحوث» "research" is
+    no ب + «حوث», «لغات» "languages" no ل + «غات»), the margin being ``whole_word_margin``.
     """
 
     _MEMO_LIMIT = WORD_MEMO_LIMIT
 
-    def __init__(self, entries: dict[tuple[str, ...], tuple[str, str]]):
+    def __init__(
+        self,
+        entries: dict[tuple[str, ...], tuple[str, str]],
+        band: Callable[[str], int] | None = None,
+        whole_word_margin: int = 3,
+    ):
         self.entries = entries
+        self.band = band
+        self.whole_word_margin = whole_word_margin
         self.by_first: dict[str, int] = {}
         for words in entries:
             self.by_first[words[0]] = max(self.by_first.get(words[0], 0), len(words))
@@ -210,10 +220,13 @@ class Gazetteer:
                 i = match[1]
         return found
 
-    @staticmethod
-    def _first_forms(key: str) -> Iterable[tuple[int, str]]:
+    def _first_forms(self, key: str) -> Iterable[tuple[int, str]]:
         yield 0, key
-        yield from strip_proclitics(key)
+        stripped = strip_proclitics(key)
+        if stripped and self.band is not None:
+            whole = self.band(key) - self.whole_word_margin
+            stripped = tuple((n, form) for n, form in stripped if self.band(form) > whole)
+        yield from stripped
 
 
 def load_word_classes(path: str | Path) -> dict[str, tuple[str, ...]]:
@@ -301,6 +314,11 @@ class FeatureExtractor:
             base.append("al" if core.startswith("ال") else "noal")
         if stripped:
             base.append("pc=" + k[0])
+            # The class of the word behind the proclitic, even when the whole word has one of its
+            # own: «لنجيب», «ومعالي» keep the first-name class of «نجيب», «معالي».
+            behind = next((classes[form] for _consumed, form in stripped if form in classes), None)
+            if behind is not None:
+                base.append("pk2=" + behind[1])
         if k in titles or core in titles:
             base.append("title")
         # What this word contributes to its neighbours' feature lists, per offset from them.
