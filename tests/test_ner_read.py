@@ -95,4 +95,7 @@ def test_a_head_with_only_nationality_adjectives_is_no_name_as_in_newsfane():
     assert kept("قوات سوريا الديمقراطية")
     assert kept("الجيش السوري")
     assert kept("القوات المسلحة السودانية")
+    assert kept("القوات الجوية") and kept("الإدارة الذاتية الكردية")  # adjectives of kind, not nation
+    assert kept("التحالف العربي")  # التحالف is not such a head
+    assert not kept("المنتخب المصرى")  # spelt with ى: read on match keys
     assert ner_read.follows_newsfane("المنتخب السعودي", (0, 15, "LOC"))

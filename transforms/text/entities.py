@@ -657,12 +657,14 @@ class EntityRecognizer:
         «باكو», «باولو» are names that begin with a proclitic letter («اكو», «اولو» are no
         words), while «وفرنسا» is rarer than «فرنسا». Between two rare words («ودلال», «دلال»)
         the counts say nothing and the model's reading stands."""
-        if key in self.gazetteer.by_first:
-            return 0  # «بنها», «بعقوبة»: a listed name that begins with a proclitic letter
         options = strip_proclitics(key)
+        listed_whole = key in self.gazetteer.by_first  # «بنها»: a listed name that begins with ب
         for consumed, form in reversed(options):
             if form in self.gazetteer.by_first:
-                return consumed
+                # both readings listed («وجدة»: Oujda, or و + Jeddah): the more frequent one
+                return consumed if not listed_whole or self._band(form) > self._band(key) else 0
+        if listed_whole:
+            return 0
         if not options:
             return 0
         consumed, form = options[0]
