@@ -21,8 +21,13 @@ def path(name: str) -> Path:
     return Path(str(resources.files(__name__).joinpath(name)))
 
 
+# PyYAML's C parser (libyaml, in PyYAML's wheels) reads these files into the same objects as the
+# pure-Python safe loader, ~8x faster: the gazetteer alone took 0.3 s of every worker's start-up.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def load_yaml(name: str) -> Any:
     """Parsed content of a shipped YAML file (cached: treat it as read-only)."""
     with open(path(name), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_SAFE_LOADER)

@@ -82,3 +82,17 @@ def test_feed_timezone_is_an_iana_name():
     feeds = parse_feeds({"feeds": [{"name": "أ", "url": "https://a.example/rss", "timezone": "Africa/Cairo"},
                                    {"name": "ب", "url": "https://b.example/rss"}]})
     assert [f.timezone for f in feeds] == ["Africa/Cairo", None]
+
+
+def test_shipped_yaml_reads_as_the_pure_python_safe_loader_reads_it():
+    # configs.load_yaml uses libyaml's parser when PyYAML has it (start-up time); the objects must
+    # be the ones yaml.safe_load gives.
+    import yaml
+
+    from akhbar import configs
+
+    names = sorted(p.name for p in configs.path(".").glob("*.yaml"))
+    assert "gazetteer.yaml" in names
+    for name in names:
+        with open(configs.path(name), encoding="utf-8") as fh:
+            assert configs.load_yaml(name) == yaml.safe_load(fh), name

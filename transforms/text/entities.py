@@ -668,7 +668,7 @@ class EntityRecognizer:
         if not options:
             return 0
         consumed, form = options[0]
-        return 0 if self._band(key) >= self._band(form) + PB_WHOLE_WORD_MARGIN else consumed
+        return 0 if self.gazetteer.whole_word_wins(key, form) else consumed
 
     def _title_names(self, keys: Sequence[str], taken: Sequence[bool]) -> list[tuple[int, int]]:
         """«وزير الدفاع التركي خلوصي أكار», «الرئيس الأميركي جو بايدن»: up to three name words

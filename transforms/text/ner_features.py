@@ -220,13 +220,14 @@ class Gazetteer:
                 i = match[1]
         return found
 
+    def whole_word_wins(self, key: str, form: str) -> bool:
+        """The word ``key`` is read whole, not as proclitics + ``form``: it is at least
+        2**``whole_word_margin`` times as frequent (False without counts)."""
+        return self.band is not None and self.band(key) >= self.band(form) + self.whole_word_margin
+
     def _first_forms(self, key: str) -> Iterable[tuple[int, str]]:
         yield 0, key
-        stripped = strip_proclitics(key)
-        if stripped and self.band is not None:
-            whole = self.band(key) - self.whole_word_margin
-            stripped = tuple((n, form) for n, form in stripped if self.band(form) > whole)
-        yield from stripped
+        yield from ((n, form) for n, form in strip_proclitics(key) if not self.whole_word_wins(key, form))
 
 
 def load_word_classes(path: str | Path) -> dict[str, tuple[str, ...]]:
