@@ -66,6 +66,18 @@ def test_the_shipped_labels_file_names_sentences_and_typed_names_only():
             assert typ in ner_read.TYPES and 0 < len(name.split()) <= 12
 
 
+def test_the_second_round_of_labels_is_well_formed_and_labels_no_sentence_twice():
+    first = ner_read.read_labels()
+    second = ner_read.read_labels(ner_read.LABELS_ROUND2_PATH)
+    assert len(second) > 1000 and not first.keys() & second.keys()
+    assert any(sentence_id.startswith("snn-") for sentence_id in second)
+    for sentence_id, names in second.items():
+        docno, _, index = sentence_id.partition("#")
+        assert docno and index.isdigit()
+        for name, typ in names:
+            assert typ in ner_read.TYPES and 0 < len(name.split()) <= 12
+
+
 def test_saudinewsnet_sentences_run_deeper_into_the_article_and_skip_links():
     body = "\n".join(
         [f"وقال المتحدث الرسمي إن الجولة رقم {n} من المفاوضات ستعقد في الرياض الأسبوع المقبل." for n in range(12)]

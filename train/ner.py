@@ -382,7 +382,8 @@ def build_clusters(unlabelled: Path, out_path: Path) -> None:
     print(f"clusters: {len(vocab)} words in {time.perf_counter() - started:.0f}s -> {out_path}")
 
 
-def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: Path | None = None) -> None:
+def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: Path | None = None,
+          read_labels: list[Path] | None = None) -> None:
     """Train on NewsFANE's training side plus, when ``unlabelled`` (ANT's path) is given, the news
     sentences labelled by reading (train/ner_read.py): held-out and tune figures stay NewsFANE's."""
     import pycrfsuite
@@ -393,7 +394,7 @@ def train(corpus: Path, model_path: Path, split: str = "document", unlabelled: P
     if unlabelled is not None:
         from train.ner_read import load_read_sentences
 
-        read = load_read_sentences(unlabelled)
+        read = load_read_sentences(unlabelled, *([read_labels] if read_labels else []))
         print(f"training side: {len(train_set)} NewsFANE sentences + {len(read)} news sentences "
               "labelled by reading (ANT, SaudiNewsNet)")
         train_set = train_set + read
@@ -424,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild-clusters", action="store_true",
                         help="rebuild the word classes from ANT before training (they differ across scikit-learn builds)")
     parser.add_argument("--skip-clusters", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old commands
+    parser.add_argument("--read-labels", type=Path, nargs="+", default=None,
+                        help="files of read labels to train on (default: train/ner_labels_read.tsv; "
+                        "train/ner_labels_read_2.tsv is a second round kept out of the shipped model)")
     parser.add_argument("--newsfane-only", action="store_true",
                         help="train without the news sentences labelled by reading (train/ner_labels_read.tsv)")
     args = parser.parse_args(argv)
@@ -443,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.eval_only and args.rebuild_clusters:
         build_clusters(args.unlabelled, configs.path(CLUSTERS_NAME))
     if not args.eval_only:
-        train(args.corpus, args.model, args.split, None if args.newsfane_only else args.unlabelled)
+        train(args.corpus, args.model, args.split, None if args.newsfane_only else args.unlabelled, args.read_labels)
     from akhbar.transforms.text.entities import EntityRecognizer
 
     _, held = load_split(args.corpus, args.split)
